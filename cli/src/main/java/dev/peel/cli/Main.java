@@ -1,0 +1,51 @@
+package dev.peel.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code peel} command. */
+@Command(name = "peel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Builds minimal, reproducible OCI images from a YAML spec, without a daemon.",
+        subcommands = {BuildCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+        footer = ExitCodes.HELP)
+public final class Main {
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print only results (digests, listings); no progress or summaries.")
+    boolean quiet;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        CommandLine cl = commandLine();
+        return cl.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(t -> ExitCodes.FAILED);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("peel: " + ex.getMessage());
+            c.getErr().println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            c.getErr().println("peel: internal error: " + ex);
+            ex.printStackTrace(c.getErr());
+            return ExitCodes.FAILED;
+        });
+        return cl;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"peel " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.peel.build;
+
+/** What a long build reports; the CLI shows it on a terminal, tests ignore it. */
+public interface Progress {
+    Progress NONE = new Progress() {
+    };
+
+    /** A new phase begins ("layer 1/2", "writing layout"). */
+    default void phase(String what) {
+    }
+
+    /** Some bytes of input were processed. */
+    default void advanced(long bytes) {
+    }
+}

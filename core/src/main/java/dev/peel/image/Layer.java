@@ -1,0 +1,35 @@
+package dev.peel.image;
+
+import dev.peel.oci.Descriptor;
+import dev.peel.oci.Digest;
+import dev.peel.oci.MediaType;
+import dev.peel.tar.Compression;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** A layer: its compressed blob (digest, size, media type) and the digest of its tar (diffID). */
+public interface Layer {
+    Digest digest();
+
+    Digest diffId();
+
+    long size();
+
+    MediaType mediaType();
+
+    /** The compressed bytes, as stored in a blob. */
+    InputStream open() throws IOException;
+
+    /** The tar itself. */
+    default InputStream openUncompressed() throws IOException {
+        Compression c = Compression.ofMediaType(mediaType().value());
+        if (c == null) {
+            throw new IOException("not a tar layer media type: " + mediaType());
+        }
+        return c.decompress(open());
+    }
+
+    default Descriptor descriptor() {
+        return new Descriptor(mediaType(), digest(), size());
+    }
+}

@@ -1,0 +1,60 @@
+package dev.peel.image;
+
+import dev.peel.oci.Digest;
+import dev.peel.oci.MediaType;
+import dev.peel.tar.Compression;
+import dev.peel.tar.TarEntry;
+import dev.peel.tar.TarWriter;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Streams entries through tar, sha256 (diffID), the compressor and sha256 (digest) into a blob file named
+ * by its digest. Nothing is held in memory beyond fixed buffers.
+ */
+public final class LayerWriter {
+    private final Compression compression;
+    private final int level;
+
+    public LayerWriter(Compression compression, int level) {
+        this.compression = compression;
+        this.level = level;
+    }
+
+    public LayerWriter(Compression compression) {
+        this(compression, compression.defaultLevel());
+    }
+
+    /** Writes the layer into {@code blobDir/<hex>} (temp file, then rename) and returns it. */
+    public BlobLayer write(List<TarEntry> entries, Path blobDir) throws IOException {
+        Files.createDirectories(blobDir);
+        Path tmp = Files.createTempFile(blobDir, ".layer-", ".tmp");
+        try {
+            HashingOutputStream compressed;
+            HashingOutputStream tar;
+            try (OutputStream file = Files.newOutputStream(tmp)) {
+                compressed = new HashingOutputStream(new BufferedOutputStream(file, 64 * 1024));
+                OutputStream z = compression.compress(compressed, level);
+                tar = new HashingOutputStream(z);
+                try (TarWriter w = new TarWriter(new BufferedOutputStream(tar, 64 * 1024))) {
+                    for (TarEntry e : entries) {
+                        w.write(e);
+                    }
+                }
+                z.close();
+            }
+            Digest digest = compressed.digest();
+            Digest diffId = tar.digest();
+            Path target = blobDir.resolve(digest.hex());
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return new BlobLayer(target, digest, diffId, compressed.count(), new MediaType(compression.mediaType()));
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

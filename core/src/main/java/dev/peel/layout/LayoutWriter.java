@@ -1,0 +1,144 @@
+package dev.peel.layout;
+
+import dev.peel.image.HashingOutputStream;
+import dev.peel.image.Image;
+import dev.peel.image.ImageIndex;
+import dev.peel.image.Layer;
+import dev.peel.oci.Descriptor;
+import dev.peel.oci.Digest;
+import dev.peel.oci.Index;
+import dev.peel.oci.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes an OCI image layout directory: blobs (children before parents, each verified while copied and
+ * renamed into place), then oci-layout and index.json with one entry per tag.
+ */
+public final class LayoutWriter {
+    public static final String REF_NAME = "org.opencontainers.image.ref.name";
+    private static final byte[] OCI_LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8);
+
+    private final Path dir;
+
+    public LayoutWriter(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Writes an image and makes it the layout's content under the given tags. */
+    public Descriptor write(Image image, List<String> tags) throws IOException {
+        writeImage(image);
+        Descriptor d = image.descriptor();
+        finish(d, tags);
+        return d;
+    }
+
+    /** Writes an index with everything under it and makes it the layout's content under the given tags. */
+    public Descriptor write(ImageIndex index, List<String> tags) throws IOException {
+        writeIndex(index, 0);
+        Descriptor d = new Descriptor(index.index().mediaType(), index.digest(), index.rawIndex().length);
+        finish(d, tags);
+        return d;
+    }
+
+    private void finish(Descriptor d, List<String> tags) throws IOException {
+        List<Descriptor> entries = new ArrayList<>();
+        for (String tag : tags) {
+            entries.add(d.withAnnotations(Map.of(REF_NAME, tag)));
+        }
+        if (entries.isEmpty()) {
+            entries.add(d);
+        }
+        writeFile(dir.resolve("oci-layout"), OCI_LAYOUT);
+        writeFile(dir.resolve("index.json"), new Index(MediaType.OCI_INDEX, entries, null).toJson());
+    }
+
+    private void writeIndex(ImageIndex index, int depth) throws IOException {
+        if (depth > 8) {
+            throw new IOException("indexes nested too deeply");
+        }
+        for (Descriptor d : index.index().manifests()) {
+            if (d.mediaType().isIndex()) {
+                writeIndex(index.childIndex(d), depth + 1);
+            } else if (d.mediaType().isManifest()) {
+                writeImage(index.image(d));
+            } else {
+                throw new IOException("index entry " + d.digest() + " has media type " + d.mediaType()
+                        + ", which peel cannot copy");
+            }
+        }
+        writeBlob(index.rawIndex());
+    }
+
+    private void writeImage(Image image) throws IOException {
+        for (Layer l : image.layers()) {
+            writeLayer(l);
+        }
+        writeBlob(image.rawConfig());
+        writeBlob(image.rawManifest());
+    }
+
+    private Path blobPath(Digest d) {
+        return dir.resolve("blobs").resolve(d.algorithm()).resolve(d.hex());
+    }
+
+    private void writeLayer(Layer l) throws IOException {
+        Path target = blobPath(l.digest());
+        if (Files.isRegularFile(target) && Files.size(target) == l.size()) {
+            return;
+        }
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempFile(target.getParent(), ".blob-", ".tmp");
+        try {
+            HashingOutputStream h;
+            try (InputStream in = l.open(); OutputStream out = Files.newOutputStream(tmp)) {
+                h = new HashingOutputStream(out);
+                in.transferTo(h);
+            }
+            if (h.count() != l.size() || !h.digest().equals(l.digest())) {
+                throw new IOException("layer " + l.digest() + " does not match its descriptor (" + h.count()
+                        + " bytes read, " + l.size() + " expected)");
+            }
+            publish(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private void writeBlob(byte[] bytes) throws IOException {
+        Path target = blobPath(Digest.of(bytes));
+        if (Files.isRegularFile(target) && Files.size(target) == bytes.length) {
+            return;
+        }
+        Files.createDirectories(target.getParent());
+        writeFile(target, bytes);
+    }
+
+    /** Temp files are created 0600; published files are world-readable, as a served layout needs. */
+    static void publish(Path tmp, Path target) throws IOException {
+        try {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: keep its default permissions.
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void writeFile(Path target, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            publish(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

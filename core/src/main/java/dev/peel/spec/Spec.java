@@ -1,0 +1,44 @@
+package dev.peel.spec;
+
+import dev.peel.tar.Compression;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * A validated image spec. Paths in {@link FileSpec} are normalized image paths; sources are resolved
+ * against the spec's folder; owners are numeric.
+ *
+ * @param created null when the spec does not say (then SOURCE_DATE_EPOCH, then 1970)
+ * @param compression null when the spec does not say (then gzip)
+ */
+public record Spec(Path file, String displayName, List<String> archs, String base, Instant created,
+                   Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
+                   List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
+                   SortedMap<String, String> labels, SortedMap<String, String> annotations) {
+
+    /** One {@code files} item. */
+    public record FileSpec(Position at, Kind kind, String path, Path source, byte[] content, String target,
+                           Integer mode, Integer dirMode, long uid, long gid) {
+        public enum Kind { FILE, TREE, DIRECTORY, SYMLINK, HARDLINK }
+    }
+
+    /** The {@code accounts} section, with root filled in. */
+    public record Accounts(List<Group> groups, List<User> users, String runAs, Position at) {
+        public static Accounts none() {
+            return new Accounts(List.of(), List.of(), null, null);
+        }
+
+        public boolean isEmpty() {
+            return groups.isEmpty() && users.isEmpty();
+        }
+    }
+
+    public record Group(String name, long gid, List<String> members, Position at) {
+    }
+
+    public record User(String name, long uid, long gid, String home, String shell, String gecos, Position at) {
+    }
+}

@@ -1,0 +1,538 @@
+package dev.peel.spec;
+
+import dev.peel.oci.Platform;
+import dev.peel.tar.Compression;
+import dev.peel.tar.TarPaths;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/** Reads and validates a spec file; every problem is a {@link SpecException} with file:line. */
+public final class SpecParser {
+    private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
+            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations");
+    private static final Set<String> FILE_KEYS = Set.of("path", "source", "content", "type", "mode", "dir-mode",
+            "owner", "target");
+    private static final Set<String> ACCOUNT_KEYS = Set.of("groups", "users", "run-as");
+    private static final Set<String> GROUP_KEYS = Set.of("name", "gid", "members");
+    private static final Set<String> USER_KEYS = Set.of("name", "uid", "gid", "home", "shell", "gecos");
+    private static final Pattern MODE = Pattern.compile("0?[0-7]{3,4}");
+    private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
+    private static final Pattern PORT = Pattern.compile("([0-9]{1,5})(?:/(tcp|udp|sctp))?");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final long MAX_ID = 0x7fffffffL;
+
+    private SpecParser() {
+    }
+
+    /** Reads {@code file}; errors name it as {@code displayName} (what the user typed). */
+    public static Spec parse(Path file, String displayName) throws SpecException {
+        String text;
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (NoSuchFileException e) {
+            throw new SpecException(new Position(displayName, 0, 0), "no such spec file");
+        } catch (CharacterCodingException e) {
+            throw new SpecException(new Position(displayName, 0, 0), "spec is not UTF-8 text");
+        } catch (IOException e) {
+            throw new SpecException(new Position(displayName, 0, 0), "cannot read spec: " + e.getMessage());
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return new SpecParser.Run(new Yaml(displayName), dir, file, displayName).spec(text);
+    }
+
+    public static Spec parse(Path file) throws SpecException {
+        return parse(file, file.toString());
+    }
+
+    private static final class Run {
+        final Yaml y;
+        final Path dir;
+        final Path file;
+        final String name;
+
+        Run(Yaml y, Path dir, Path file, String name) {
+            this.y = y;
+            this.dir = dir;
+            this.file = file;
+            this.name = name;
+        }
+
+        Spec spec(String text) throws SpecException {
+            Optional<Node> root = y.compose(text);
+            if (root.isEmpty() || Yaml.isNull(root.get())) {
+                throw new SpecException(new Position(name, 1, 1), "the spec is empty",
+                        "start with 'entrypoint: [...]' and 'files: [...]'; see examples/hello.yaml");
+            }
+            Map<String, Node> top = y.mapping(root.get(), "the spec", TOP);
+
+            List<String> archs = new ArrayList<>();
+            if (present(top, "archs")) {
+                List<Node> items = y.sequence(top.get("archs"), "archs");
+                if (items.isEmpty()) {
+                    throw new SpecException(y.at(top.get("archs")), "archs is empty", "leave it out for the host's architecture");
+                }
+                for (int i = 0; i < items.size(); i++) {
+                    String a = y.string(items.get(i), "archs[" + i + "]");
+                    if (Platform.ofDebianArch(a).isEmpty()) {
+                        throw new SpecException(y.at(items.get(i)), "unknown arch '" + a + "'",
+                                "use Debian architecture names: " + String.join(", ", Platform.debianArchs()));
+                    }
+                    if (archs.contains(a)) {
+                        throw new SpecException(y.at(items.get(i)), "arch '" + a + "' is listed twice");
+                    }
+                    archs.add(a);
+                }
+            } else {
+                archs.add(Platform.hostDebianArch());
+            }
+
+            String base = "scratch";
+            if (present(top, "base")) {
+                base = y.string(top.get("base"), "base");
+                if (!base.equals("scratch")) {
+                    throw new SpecException(y.at(top.get("base")), "base '" + base + "' is not supported yet",
+                            "use 'base: scratch' (the empty image)");
+                }
+            }
+
+            Instant created = present(top, "created") ? instant(top.get("created")) : null;
+
+            Compression compression = null;
+            if (present(top, "compression")) {
+                String c = y.string(top.get("compression"), "compression");
+                compression = Compression.parse(c);
+                if (compression == null) {
+                    throw new SpecException(y.at(top.get("compression")), "unknown compression '" + c + "'",
+                            "use gzip (the default, read by every runtime), zstd or none");
+                }
+            }
+
+            Map<String, Node> accountsNode = present(top, "accounts")
+                    ? y.mapping(top.get("accounts"), "accounts", ACCOUNT_KEYS) : Map.of();
+            Spec.Accounts accounts = present(top, "accounts") ? accounts(accountsNode, y.at(top.get("accounts")))
+                    : Spec.Accounts.none();
+
+            List<Spec.FileSpec> files = new ArrayList<>();
+            if (present(top, "files")) {
+                List<Node> items = y.sequence(top.get("files"), "files");
+                for (int i = 0; i < items.size(); i++) {
+                    files.add(file(items.get(i), "files[" + i + "]", accounts));
+                }
+            }
+
+            List<String> entrypoint = present(top, "entrypoint") ? command(top.get("entrypoint"), "entrypoint") : null;
+            List<String> cmd = present(top, "cmd") ? command(top.get("cmd"), "cmd") : null;
+
+            Map<String, String> env = new LinkedHashMap<>();
+            if (present(top, "env")) {
+                Map<String, Node> m = y.mapping(top.get("env"), "env", null);
+                for (Map.Entry<String, Node> e : m.entrySet()) {
+                    if (!ENV_NAME.matcher(e.getKey()).matches()) {
+                        throw new SpecException(y.at(e.getValue()), "'" + e.getKey() + "' is not a valid environment variable name");
+                    }
+                    env.put(e.getKey(), y.string(e.getValue(), "env." + e.getKey()));
+                }
+            }
+
+            String workdir = null;
+            if (present(top, "workdir")) {
+                workdir = y.string(top.get("workdir"), "workdir");
+                if (!workdir.startsWith("/")) {
+                    throw new SpecException(y.at(top.get("workdir")), "workdir must be an absolute path, not '" + workdir + "'");
+                }
+            }
+
+            List<String> ports = new ArrayList<>();
+            if (present(top, "ports")) {
+                List<Node> items = y.sequence(top.get("ports"), "ports");
+                for (int i = 0; i < items.size(); i++) {
+                    String p = y.string(items.get(i), "ports[" + i + "]");
+                    Matcher m = PORT.matcher(p);
+                    if (!m.matches() || Integer.parseInt(m.group(1)) < 1 || Integer.parseInt(m.group(1)) > 65535) {
+                        throw new SpecException(y.at(items.get(i)), "'" + p + "' is not a port",
+                                "write a port as 8080, 8080/tcp or 53/udp");
+                    }
+                    ports.add(Integer.parseInt(m.group(1)) + "/" + (m.group(2) == null ? "tcp" : m.group(2)));
+                }
+            }
+
+            TreeMap<String, String> labels = present(top, "labels")
+                    ? new TreeMap<>(y.stringMap(top.get("labels"), "labels")) : new TreeMap<>();
+            TreeMap<String, String> annotations = present(top, "annotations")
+                    ? new TreeMap<>(y.stringMap(top.get("annotations"), "annotations")) : new TreeMap<>();
+
+            return new Spec(file, name, List.copyOf(archs), base, created, compression, List.copyOf(files), accounts,
+                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations);
+        }
+
+        private boolean present(Map<String, Node> m, String key) {
+            return m.containsKey(key) && !Yaml.isNull(m.get(key));
+        }
+
+        private List<String> command(Node n, String what) throws SpecException {
+            if (!(n instanceof org.snakeyaml.engine.v2.nodes.SequenceNode)) {
+                throw new SpecException(y.at(n), what + " must be a list of strings, not " + Yaml.describe(n),
+                        "write it as [\"/usr/bin/app\", \"--flag\"] (exec form; no shell runs in a distroless image)");
+            }
+            return y.stringList(n, what);
+        }
+
+        private Instant instant(Node n) throws SpecException {
+            String s = y.string(n, "created");
+            try {
+                Instant t;
+                if (s.matches("[0-9]+")) {
+                    t = Instant.ofEpochSecond(Long.parseLong(s));
+                } else if (s.matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+                    t = LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant();
+                } else {
+                    t = OffsetDateTime.parse(s.replace(' ', 'T')).toInstant();
+                }
+                if (t.getNano() != 0 || t.getEpochSecond() < 0 || t.getEpochSecond() > 077777777777L) {
+                    throw new SpecException(y.at(n), "created '" + s + "' must be whole seconds between 1970 and 6325");
+                }
+                return t;
+            } catch (DateTimeParseException | NumberFormatException e) {
+                throw new SpecException(y.at(n), "created '" + s + "' is not a timestamp",
+                        "write an RFC 3339 time such as 2024-01-01T00:00:00Z");
+            }
+        }
+
+        private Spec.Accounts accounts(Map<String, Node> m, Position at) throws SpecException {
+            List<Spec.Group> groups = new ArrayList<>();
+            Map<String, Spec.Group> groupByName = new HashMap<>();
+            Map<Long, Spec.Group> groupById = new HashMap<>();
+            if (present(m, "groups")) {
+                List<Node> items = y.sequence(m.get("groups"), "accounts.groups");
+                for (int i = 0; i < items.size(); i++) {
+                    String what = "accounts.groups[" + i + "]";
+                    Map<String, Node> g = y.mapping(items.get(i), what, GROUP_KEYS);
+                    String gname = accountName(g, what, items.get(i));
+                    long gid = require(g, "gid", what, items.get(i));
+                    List<String> members = present(g, "members") ? y.stringList(g.get("members"), what + ".members") : List.of();
+                    Spec.Group group = new Spec.Group(gname, gid, members, y.at(items.get(i)));
+                    if (groupByName.containsKey(gname)) {
+                        throw new SpecException(y.at(items.get(i)), "group '" + gname + "' is declared twice");
+                    }
+                    if (groupById.containsKey(gid)) {
+                        throw new SpecException(y.at(items.get(i)), "gid " + gid + " is used by groups '"
+                                + groupById.get(gid).name() + "' and '" + gname + "'");
+                    }
+                    groupByName.put(gname, group);
+                    groupById.put(gid, group);
+                    groups.add(group);
+                }
+            }
+            List<Spec.User> users = new ArrayList<>();
+            Map<String, Spec.User> userByName = new HashMap<>();
+            Map<Long, Spec.User> userById = new HashMap<>();
+            if (present(m, "users")) {
+                List<Node> items = y.sequence(m.get("users"), "accounts.users");
+                for (int i = 0; i < items.size(); i++) {
+                    String what = "accounts.users[" + i + "]";
+                    Map<String, Node> u = y.mapping(items.get(i), what, USER_KEYS);
+                    String uname = accountName(u, what, items.get(i));
+                    long uid = require(u, "uid", what, items.get(i));
+                    long gid = present(u, "gid") ? y.integer(u.get("gid"), what + ".gid", MAX_ID) : uid;
+                    String home = present(u, "home") ? y.string(u.get("home"), what + ".home")
+                            : uid == 0 ? "/root" : "/home/" + uname;
+                    if (!home.startsWith("/") || TarPaths.normalize(home) == null || home.contains("..")) {
+                        throw new SpecException(y.at(u.get("home")), what + ".home must be an absolute path inside the image, not '" + home + "'");
+                    }
+                    String shell = present(u, "shell") ? y.string(u.get("shell"), what + ".shell") : "/sbin/nologin";
+                    String gecos = present(u, "gecos") ? y.string(u.get("gecos"), what + ".gecos") : uname;
+                    for (String field : List.of(home, shell, gecos)) {
+                        if (field.contains(":") || field.contains("\n")) {
+                            throw new SpecException(y.at(items.get(i)), what + ": '" + field + "' may not contain ':' or a newline");
+                        }
+                    }
+                    if (userByName.containsKey(uname)) {
+                        throw new SpecException(y.at(items.get(i)), "user '" + uname + "' is declared twice");
+                    }
+                    if (userById.containsKey(uid)) {
+                        throw new SpecException(y.at(items.get(i)), "uid " + uid + " is used by users '"
+                                + userById.get(uid).name() + "' and '" + uname + "'");
+                    }
+                    Spec.User user = new Spec.User(uname, uid, gid, home, shell, gecos, y.at(items.get(i)));
+                    userByName.put(uname, user);
+                    userById.put(uid, user);
+                    users.add(user);
+                }
+            }
+            // A user whose primary group nobody declared gets a group of its own name, as useradd -U does.
+            for (Spec.User u : users) {
+                if (!groupById.containsKey(u.gid())) {
+                    if (groupByName.containsKey(u.name())) {
+                        throw new SpecException(u.at(), "user '" + u.name() + "' has gid " + u.gid()
+                                + ", which no group declares, and group '" + u.name() + "' has another gid",
+                                "declare a group with gid " + u.gid() + " under accounts.groups");
+                    }
+                    Spec.Group g = new Spec.Group(u.name(), u.gid(), List.of(), u.at());
+                    groups.add(g);
+                    groupByName.put(g.name(), g);
+                    groupById.put(g.gid(), g);
+                }
+            }
+            for (Spec.Group g : groups) {
+                for (String member : g.members()) {
+                    if (!userByName.containsKey(member) && !member.equals("root")) {
+                        throw new SpecException(g.at(), "group '" + g.name() + "' lists member '" + member
+                                + "', who is not a declared user");
+                    }
+                }
+            }
+            // Every image with accounts has root, as every tool expects.
+            if (!userById.containsKey(0L) && !userByName.containsKey("root")) {
+                users.add(0, new Spec.User("root", 0, 0, "/root", "/sbin/nologin", "root", at));
+            }
+            if (!groupById.containsKey(0L) && !groupByName.containsKey("root")) {
+                groups.add(0, new Spec.Group("root", 0, List.of(), at));
+            }
+            String runAs = null;
+            if (present(m, "run-as")) {
+                Node n = m.get("run-as");
+                String r = y.string(n, "accounts.run-as");
+                Spec.User named = users.stream().filter(u -> u.name().equals(r)).findFirst().orElse(null);
+                if (named != null) {
+                    runAs = Long.toString(named.uid());
+                } else if (r.matches("[0-9]{1,10}(:[0-9]{1,10})?")) {
+                    runAs = r;
+                } else {
+                    throw new SpecException(y.at(n), "run-as '" + r + "' is neither a declared user nor a uid[:gid]",
+                            "declare it under accounts.users or write a number such as 65532");
+                }
+            }
+            return new Spec.Accounts(List.copyOf(groups), List.copyOf(users), runAs, at);
+        }
+
+        private String accountName(Map<String, Node> m, String what, Node item) throws SpecException {
+            if (!present(m, "name")) {
+                throw new SpecException(y.at(item), what + " needs a name");
+            }
+            String n = y.string(m.get("name"), what + ".name");
+            if (!NAME.matcher(n).matches()) {
+                throw new SpecException(y.at(m.get("name")), "'" + n + "' is not a valid account name",
+                        "use lower-case letters, digits, '_', '-' and '.', starting with a letter, at most 32 characters");
+            }
+            return n;
+        }
+
+        private long require(Map<String, Node> m, String key, String what, Node item) throws SpecException {
+            if (!present(m, key)) {
+                throw new SpecException(y.at(item), what + " needs a " + key);
+            }
+            return y.integer(m.get(key), what + "." + key, MAX_ID);
+        }
+
+        private Spec.FileSpec file(Node item, String what, Spec.Accounts accounts) throws SpecException {
+            Map<String, Node> m = y.mapping(item, what, FILE_KEYS);
+            Position at = y.at(item);
+            if (!present(m, "path")) {
+                throw new SpecException(at, what + " needs a path", "add path: /where/in/the/image");
+            }
+            String rawPath = y.string(m.get("path"), what + ".path");
+            String path = imagePath(rawPath, m.get("path"), what + ".path");
+
+            String type = present(m, "type") ? y.string(m.get("type"), what + ".type") : null;
+            Set<String> types = Set.of("file", "directory", "symlink", "hardlink");
+            if (type != null && !types.contains(type)) {
+                throw new SpecException(y.at(m.get("type")), "unknown type '" + type + "' in " + what,
+                        "use one of: directory, file, hardlink, symlink");
+            }
+            boolean hasSource = present(m, "source");
+            boolean hasContent = m.containsKey("content");
+            boolean hasTarget = present(m, "target");
+            if (type == null) {
+                type = hasSource || hasContent ? "file" : hasTarget ? "symlink" : null;
+                if (type == null) {
+                    throw new SpecException(at, what + " (" + rawPath + ") says nothing to put there",
+                            "give a source, content, a symlink target, or type: directory");
+                }
+            }
+            if (hasSource && hasContent) {
+                throw new SpecException(y.at(m.get("content")), what + " has both source and content; keep one");
+            }
+            long[] owner = present(m, "owner") ? owner(m.get("owner"), what, accounts) : new long[] {0, 0};
+            Integer mode = present(m, "mode") ? mode(m.get("mode"), what + ".mode") : null;
+            Integer dirMode = present(m, "dir-mode") ? mode(m.get("dir-mode"), what + ".dir-mode") : null;
+
+            switch (type) {
+                case "file": {
+                    disallow(m, what, type, "target");
+                    if (hasContent) {
+                        disallow(m, what, "file with content", "dir-mode");
+                        String c = Yaml.isNull(m.get("content")) ? "" : y.string(m.get("content"), what + ".content");
+                        return new Spec.FileSpec(at, Spec.FileSpec.Kind.FILE, path, null,
+                                c.getBytes(StandardCharsets.UTF_8), null, mode, null, owner[0], owner[1]);
+                    }
+                    if (!hasSource) {
+                        throw new SpecException(at, what + " (" + rawPath + ") is a file but has no source or content");
+                    }
+                    String src = y.string(m.get("source"), what + ".source");
+                    Path source = dir.resolve(src).normalize();
+                    if (!Files.exists(source)) {
+                        throw new SpecException(y.at(m.get("source")), "source '" + src + "' does not exist (looked for "
+                                + source + ")", "sources are relative to the spec's folder");
+                    }
+                    if (Files.isDirectory(source)) {
+                        return new Spec.FileSpec(at, Spec.FileSpec.Kind.TREE, path, source, null, null, mode, dirMode,
+                                owner[0], owner[1]);
+                    }
+                    if (!Files.isRegularFile(source)) {
+                        throw new SpecException(y.at(m.get("source")), "source '" + src + "' is neither a file nor a directory");
+                    }
+                    if (!Files.isReadable(source)) {
+                        throw new SpecException(y.at(m.get("source")), "source '" + src + "' is not readable");
+                    }
+                    disallow(m, what, "file", "dir-mode");
+                    return new Spec.FileSpec(at, Spec.FileSpec.Kind.FILE, path, source, null, null, mode, null,
+                            owner[0], owner[1]);
+                }
+                case "directory": {
+                    disallow(m, what, type, "source", "content", "target", "dir-mode");
+                    return new Spec.FileSpec(at, Spec.FileSpec.Kind.DIRECTORY, path, null, null, null, mode, null,
+                            owner[0], owner[1]);
+                }
+                case "symlink": {
+                    disallow(m, what, type, "source", "content", "mode", "dir-mode");
+                    if (!hasTarget) {
+                        throw new SpecException(at, what + " (" + rawPath + ") is a symlink without a target");
+                    }
+                    String target = y.string(m.get("target"), what + ".target");
+                    if (target.isEmpty() || target.indexOf('\0') >= 0) {
+                        throw new SpecException(y.at(m.get("target")), "symlink target may not be empty");
+                    }
+                    return new Spec.FileSpec(at, Spec.FileSpec.Kind.SYMLINK, path, null, null, target, null, null,
+                            owner[0], owner[1]);
+                }
+                default: {
+                    disallow(m, what, type, "source", "content", "mode", "dir-mode");
+                    if (!hasTarget) {
+                        throw new SpecException(at, what + " (" + rawPath + ") is a hardlink without a target");
+                    }
+                    String t = y.string(m.get("target"), what + ".target");
+                    String target = imagePath(t, m.get("target"), what + ".target");
+                    return new Spec.FileSpec(at, Spec.FileSpec.Kind.HARDLINK, path, null, null, target, null, null,
+                            owner[0], owner[1]);
+                }
+            }
+        }
+
+        private void disallow(Map<String, Node> m, String what, String type, String... keys) throws SpecException {
+            for (String k : keys) {
+                if (m.containsKey(k)) {
+                    throw new SpecException(y.at(m.get(k)), what + ": '" + k + "' does not apply to a " + type);
+                }
+            }
+        }
+
+        private String imagePath(String raw, Node n, String what) throws SpecException {
+            if (!raw.startsWith("/")) {
+                throw new SpecException(y.at(n), what + " must be an absolute path in the image, not '" + raw + "'",
+                        "write /" + raw.replaceFirst("^(\\./)+", ""));
+            }
+            for (String part : raw.split("/")) {
+                if (part.equals("..")) {
+                    throw new SpecException(y.at(n), what + " '" + raw + "' uses '..' and could escape the image root");
+                }
+            }
+            if (raw.indexOf('\0') >= 0) {
+                throw new SpecException(y.at(n), what + " contains a NUL character");
+            }
+            String p = TarPaths.normalize(raw);
+            if (p == null || p.isEmpty()) {
+                throw new SpecException(y.at(n), what + " may not be the root directory itself");
+            }
+            return p;
+        }
+
+        private int mode(Node n, String what) throws SpecException {
+            String s = y.string(n, what);
+            if (!MODE.matcher(s).matches() || Integer.parseInt(s, 8) > 07777) {
+                throw new SpecException(y.at(n), what + " '" + s + "' is not an octal mode",
+                        "write modes as quoted octal strings, such as \"0755\" or \"4755\"");
+            }
+            return Integer.parseInt(s, 8);
+        }
+
+        private long[] owner(Node n, String what, Spec.Accounts accounts) throws SpecException {
+            String s = y.string(n, what + ".owner");
+            String[] parts = s.split(":", -1);
+            if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && parts[1].isEmpty())) {
+                throw new SpecException(y.at(n), what + ".owner '" + s + "' is not uid[:gid]",
+                        "write owner as \"65532:65532\", \"65532\" or names declared under accounts, such as \"app:app\"");
+            }
+            Long uid = null;
+            Long userGid = null;
+            if (parts[0].matches("[0-9]{1,10}")) {
+                uid = Long.parseLong(parts[0]);
+            } else {
+                for (Spec.User u : accounts.users()) {
+                    if (u.name().equals(parts[0])) {
+                        uid = u.uid();
+                        userGid = u.gid();
+                    }
+                }
+                if (uid == null && parts[0].equals("root")) {
+                    uid = 0L;
+                    userGid = 0L;
+                }
+            }
+            if (uid == null || uid > MAX_ID) {
+                throw new SpecException(y.at(n), what + ".owner '" + s + "': '" + parts[0]
+                        + "' is neither a uid nor a user declared under accounts.users");
+            }
+            long gid;
+            if (parts.length == 1) {
+                gid = userGid != null ? userGid : uid;
+            } else if (parts[1].matches("[0-9]{1,10}")) {
+                gid = Long.parseLong(parts[1]);
+            } else {
+                Long g = parts[1].equals("root") ? Long.valueOf(0) : null;
+                for (Spec.Group grp : accounts.groups()) {
+                    if (grp.name().equals(parts[1])) {
+                        g = grp.gid();
+                    }
+                }
+                if (g == null) {
+                    throw new SpecException(y.at(n), what + ".owner '" + s + "': '" + parts[1]
+                            + "' is neither a gid nor a group declared under accounts.groups");
+                }
+                gid = g;
+            }
+            if (gid > MAX_ID) {
+                throw new SpecException(y.at(n), what + ".owner '" + s + "': gid out of range");
+            }
+            return new long[] {uid, gid};
+        }
+    }
+
+    /** Keys the top level accepts, for documentation and hints. */
+    public static Set<String> topLevelKeys() {
+        return new HashSet<>(TOP);
+    }
+}
