@@ -243,7 +243,7 @@ final class InspectCommand implements Callable<Integer> {
             default -> "";
         };
         String size = h.type() == '3' || h.type() == '4' ? h.devMajor() + "," + h.devMinor() : Long.toString(h.size());
-        return String.format("%s %s %10s /%s%s", modeString(h.type(), h.mode()), h.uid() + ":" + h.gid(), size,
+        return String.format("%s %-11s %10s /%s%s", modeString(h.type(), h.mode()), h.uid() + ":" + h.gid(), size,
                 h.path(), target);
     }
 

@@ -18,10 +18,22 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (tests call this). */
+    /** Runs the CLI and returns its exit code. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Runs the CLI with its output going to the given writers (tests call this). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = commandLine();
-        return cl.execute(args);
+        cl.setOut(out);
+        cl.setErr(err);
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
     }
 
     static CommandLine commandLine() {

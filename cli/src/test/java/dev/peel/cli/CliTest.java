@@ -1,0 +1,129 @@
+package dev.peel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Result(int exit, String out, String err) {
+    }
+
+    Result peel(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void sources() throws Exception {
+        Files.writeString(tmp.resolve("hello"), "#!/bin/true\n");
+    }
+
+    Path spec(String yaml) throws Exception {
+        Path f = tmp.resolve("spec.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void helpDocumentsExitCodesEverywhere() {
+        for (List<String> args : List.of(List.of("--help"), List.of("build", "--help"), List.of("inspect", "--help"))) {
+            Result r = peel(args.toArray(String[]::new));
+            assertEquals(0, r.exit());
+            assertTrue(r.out().contains("Exit codes:") && r.out().contains("2    usage or spec error"), r.out());
+        }
+    }
+
+    @Test
+    void buildPrintsTheDigestAndInspectShowsTheImage() throws Exception {
+        Path s = spec("""
+                created: 2024-01-01T00:00:00Z
+                files:
+                  - {path: /usr/local/bin/hello, source: hello, mode: "0755", owner: "65532:65532"}
+                  - {path: /usr/bin/hi, type: symlink, target: /usr/local/bin/hello}
+                entrypoint: [/usr/local/bin/hello]
+                env: {LANG: C.UTF-8}
+                """);
+        Path out = tmp.resolve("out/hello");
+        Result b = peel("build", s.toString(), "-o", out.toString(), "-q");
+        assertEquals(0, b.exit(), b.err());
+        assertTrue(b.out().matches("sha256:[0-9a-f]{64}\n"), b.out());
+        assertEquals("", b.err(), "-q prints no summary");
+
+        Result i = peel("inspect", out.toString());
+        assertEquals(0, i.exit(), i.err());
+        assertTrue(i.out().contains("latest → " + b.out().trim()), i.out());
+        assertTrue(i.out().contains("entrypoint [/usr/local/bin/hello]"), i.out());
+        assertTrue(i.out().contains("layers: 1"), i.out());
+
+        Result f = peel("inspect", out + ":latest", "--files");
+        assertEquals(0, f.exit(), f.err());
+        assertEquals(List.of(
+                "drwxr-xr-x 0:0                  0 /usr",
+                "drwxr-xr-x 0:0                  0 /usr/bin",
+                "lrwxrwxrwx 0:0                  0 /usr/bin/hi -> /usr/local/bin/hello",
+                "drwxr-xr-x 0:0                  0 /usr/local",
+                "drwxr-xr-x 0:0                  0 /usr/local/bin",
+                "-rwxr-xr-x 65532:65532         12 /usr/local/bin/hello"), f.out().lines().toList());
+        assertEquals(f.out(), peel("inspect", out.toString(), "--files", "--layer", "1").out());
+        assertEquals(2, peel("inspect", out.toString(), "--files", "--layer", "7").exit());
+        assertEquals(2, peel("inspect", tmp.resolve("nowhere").toString()).exit());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown key          | files: [{path: /a, content: x, moed: '0644'}]                         | spec.yaml:1:32: unknown key 'moed'
+            wrong type           | archs: amd64                                                          | spec.yaml:1:8: archs must be a list
+            missing source       | files: [{path: /a, source: nope}]                                     | spec.yaml:1:28: source 'nope' does not exist
+            escaping path        | files: [{path: /../etc/shadow, content: x}]                           | spec.yaml:1:16: files[0].path '/../etc/shadow' uses '..'
+            duplicate path       | files: [{path: /a, content: x}, {path: /a, content: y}]               | spec.yaml:1:33: /a is given twice with different content
+            invalid mode         | files: [{path: /a, content: x, mode: '0888'}]                         | spec.yaml:1:38: files[0].mode '0888' is not an octal mode
+            invalid owner        | files: [{path: /a, content: x, owner: 'x:y:z'}]                       | spec.yaml:1:39: files[0].owner 'x:y:z' is not uid[:gid]
+            unknown arch         | archs: [amd64, sparc]                                                 | spec.yaml:1:16: unknown arch 'sparc'
+            """)
+    void badInputIsOneClearErrorWithExitTwoAndNoOutput(String name, String yaml, String expected) throws Exception {
+        Path s = spec(yaml + "\n");
+        Path out = tmp.resolve("out");
+        Result r = peel("build", s.toString(), "-o", out.resolve("img").toString(), "--oci-tar", out.resolve("img.tar").toString());
+        assertEquals(2, r.exit(), r.err());
+        assertEquals("", r.out());
+        String first = r.err().lines().findFirst().orElse("");
+        assertTrue(first.startsWith("peel: " + tmp.resolve("spec.yaml") + ":"), first);
+        assertTrue(first.contains(expected.replace("spec.yaml", "")), first + " should contain " + expected);
+        assertTrue(r.err().lines().count() <= 2, "one error and at most a hint: " + r.err());
+        if (Files.exists(out)) {
+            try (Stream<Path> left = Files.list(out)) {
+                assertEquals(List.of(), left.toList(), "nothing written");
+            }
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws Exception {
+        Path s = spec("files: [{path: /a, content: x}]\n");
+        assertEquals(2, peel("build", s.toString()).exit(), "no output given");
+        assertEquals(2, peel("build", s.toString(), "-o", tmp.resolve("o").toString(), "--compression", "lz4").exit());
+        assertEquals(2, peel("build", s.toString(), "-o", tmp.resolve("o").toString(), "--platform", "arm64").exit());
+        assertEquals(2, peel("build", s.toString(), "--docker-tar", tmp.resolve("d.tar").toString(), "--platform", "s390x").exit());
+        assertEquals(2, peel("build", s.toString(), "--bogus").exit());
+        assertEquals(2, peel("build", tmp.resolve("missing.yaml").toString(), "-o", tmp.resolve("o").toString()).exit());
+        assertEquals(2, peel("frobnicate").exit());
+        assertFalse(Files.exists(tmp.resolve("o")));
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test. First installs, when missing, the real tools the tests use as oracles:
+# skopeo and umoci (OCI tools), busybox-static (a static binary the built images run), util-linux's
+# unshare (user namespaces), GNU tar, gzip, zstd and file. Needs root (or sudo) to install, and root to
+# run the user-namespace tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+packages=(skopeo umoci busybox-static util-linux tar gzip zstd file)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+exec mvn -B verify "$@"
