@@ -80,6 +80,7 @@ final class FilesLayer {
         } catch (IOException | UncheckedIOException e) {
             throw new SpecException(f.at(), "cannot read source directory " + f.source() + ": " + e.getMessage());
         }
+        Map<Object, String> firstPathOfInode = new HashMap<>();
         for (Path p : paths) {
             String rel = f.source().relativize(p).toString().replace('\\', '/');
             String path = rel.isEmpty() ? f.path() : f.path() + "/" + rel;
@@ -92,13 +93,29 @@ final class FilesLayer {
                     throw new SpecException(f.at(), "cannot read " + p + " (from source " + f.source() + ")");
                 }
                 int mode = f.mode() != null ? f.mode() : executable(p) ? 0755 : 0644;
-                out.add(TarEntry.file(path, mode, f.uid(), f.gid(), mtime, Content.ofFile(p)));
+                // Hardlinked sources stay hardlinks, as tar keeps them: the content is stored once.
+                Object inode = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS).fileKey();
+                String first = inode == null || linkCount(p) < 2 ? null : firstPathOfInode.putIfAbsent(inode, path);
+                if (first != null) {
+                    out.add(TarEntry.hardlink(path, first, mode, f.uid(), f.gid(), mtime));
+                } else {
+                    out.add(TarEntry.file(path, mode, f.uid(), f.gid(), mtime, Content.ofFile(p)));
+                }
             } else {
                 throw new SpecException(f.at(), p + " (in source " + f.source()
                         + ") is a socket, device or pipe; only files, directories and symlinks can be copied");
             }
         }
         return out;
+    }
+
+    private static int linkCount(Path p) {
+        try {
+            return ((Number) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 1;
+        }
     }
 
     private static boolean executable(Path p) throws IOException {

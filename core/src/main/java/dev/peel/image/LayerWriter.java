@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -51,7 +50,7 @@ public final class LayerWriter {
             Digest digest = compressed.digest();
             Digest diffId = tar.digest();
             Path target = blobDir.resolve(digest.hex());
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            dev.peel.layout.LayoutWriter.publish(tmp, target);
             return new BlobLayer(target, digest, diffId, compressed.count(), new MediaType(compression.mediaType()));
         } finally {
             Files.deleteIfExists(tmp);

@@ -123,7 +123,7 @@ public final class LayoutWriter {
     }
 
     /** Temp files are created 0600; published files are world-readable, as a served layout needs. */
-    static void publish(Path tmp, Path target) throws IOException {
+    public static void publish(Path tmp, Path target) throws IOException {
         try {
             Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         } catch (UnsupportedOperationException e) {

@@ -62,7 +62,7 @@ public enum Compression {
     /** A compressing stream; closing it closes {@code out}. */
     public OutputStream compress(OutputStream out, int level) throws IOException {
         return switch (this) {
-            case GZIP -> new GzipOutputStream(out, level);
+            case GZIP -> new GzipOutputStream(out, level, Workers.compression(), Workers.count());
             case ZSTD -> {
                 ZstdOutputStream z = new ZstdOutputStream(out, level);
                 z.setChecksum(true);

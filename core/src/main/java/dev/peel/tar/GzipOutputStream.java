@@ -1,28 +1,64 @@
 package dev.peel.tar;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * gzip with a fixed header (no name, mtime 0, OS unknown) so output depends only on the input bytes and
- * the level, never on the clock or the JDK's GZIPOutputStream choices.
+ * gzip in independent blocks, so several cores can compress one layer and the bytes stay the same
+ * whatever the number of cores: the input is cut every {@link #BLOCK} bytes; each block is deflated on
+ * its own, primed with the 32 KiB before it as dictionary, and ends with a sync flush (the last one
+ * finishes the stream). That is one ordinary gzip member, as pigz writes. A stream shorter than one
+ * block is exactly what a single Deflater writes.
+ *
+ * <p>The header is fixed (no name, mtime 0, OS unknown) so output depends only on input and level.
+ * At most {@code 2 × workers} blocks are in flight, so memory stays flat however large the layer.
  */
-public final class GzipOutputStream extends FilterOutputStream {
+public final class GzipOutputStream extends OutputStream {
+    static final int BLOCK = 1 << 20;
+    private static final int DICT = 32 * 1024;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+    private static final ThreadLocal<Deflater[]> DEFLATERS = ThreadLocal.withInitial(() -> new Deflater[10]);
 
-    private final Deflater deflater;
+    private final OutputStream out;
+    private final int level;
+    private final Executor executor;
+    private final int window;
+    private final ArrayDeque<Future<Compressed>> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> spareOut = new ArrayDeque<>();
     private final CRC32 crc = new CRC32();
-    private final byte[] buf = new byte[64 * 1024];
+    private byte[] block = new byte[BLOCK];
+    private int filled;
+    private byte[] dictionary;
     private long inputSize;
     private boolean finished;
 
-    public GzipOutputStream(OutputStream out, int level) throws IOException {
-        super(out);
-        this.deflater = new Deflater(level, true);
+    /**
+     * @param executor where blocks are compressed; null compresses on the calling thread (same bytes)
+     * @param workers how many threads the executor has, to size the window of blocks in flight
+     */
+    public GzipOutputStream(OutputStream out, int level, Executor executor, int workers) throws IOException {
+        if (level < 0 || level > 9) {
+            throw new IllegalArgumentException("gzip level must be 0-9, not " + level);
+        }
+        this.out = out;
+        this.level = level;
+        this.executor = executor;
+        this.window = Math.max(1, 2 * workers);
         out.write(HEADER);
+    }
+
+    public GzipOutputStream(OutputStream out, int level) throws IOException {
+        this(out, level, null, 1);
     }
 
     @Override
@@ -35,39 +71,123 @@ public final class GzipOutputStream extends FilterOutputStream {
         if (finished) {
             throw new IOException("gzip stream already finished");
         }
-        if (len == 0) {
-            return;
-        }
         crc.update(b, off, len);
         inputSize += len;
-        deflater.setInput(b, off, len);
-        while (!deflater.needsInput()) {
-            int n = deflater.deflate(buf, 0, buf.length, Deflater.NO_FLUSH);
-            if (n > 0) {
-                out.write(buf, 0, n);
+        while (len > 0) {
+            int n = Math.min(len, BLOCK - filled);
+            System.arraycopy(b, off, block, filled, n);
+            filled += n;
+            off += n;
+            len -= n;
+            if (filled == BLOCK) {
+                submit(false);
             }
         }
     }
 
-    /** Writes the rest of the deflate stream and the trailer; does not close the underlying stream. */
+    private void submit(boolean last) throws IOException {
+        byte[] input = block;
+        int length = filled;
+        byte[] dict = dictionary;
+        if (!last) {
+            dictionary = Arrays.copyOfRange(input, length - DICT, length);
+            block = spare.isEmpty() ? new byte[BLOCK] : spare.pop();
+            filled = 0;
+        }
+        byte[] output = spareOut.isEmpty() ? null : spareOut.pop();
+        FutureTask<Compressed> task = new FutureTask<>(() -> deflate(input, length, dict, last, level, output));
+        if (executor == null) {
+            task.run();
+        } else {
+            executor.execute(task);
+        }
+        inFlight.add(task);
+        while (inFlight.size() >= window || (last && !inFlight.isEmpty())) {
+            drainOne();
+        }
+    }
+
+    private void drainOne() throws IOException {
+        Future<Compressed> f = inFlight.poll();
+        try {
+            Compressed c = f.get();
+            out.write(c.bytes(), 0, c.length());
+            spare.push(c.input());
+            spareOut.push(c.bytes());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while compressing");
+        } catch (ExecutionException e) {
+            throw new IOException("compressing a block failed", e.getCause());
+        }
+    }
+
+    /** A compressed block, and its input buffer to reuse once written. */
+    record Compressed(byte[] bytes, int length, byte[] input) {
+    }
+
+    static Compressed deflate(byte[] input, int length, byte[] dict, boolean last, int level, byte[] reuse) {
+        Deflater[] cache = DEFLATERS.get();
+        Deflater d = cache[level];
+        if (d == null) {
+            d = cache[level] = new Deflater(level, true);
+        } else {
+            d.reset();
+        }
+        if (dict != null) {
+            d.setDictionary(dict);
+        }
+        d.setInput(input, 0, length);
+        // Deflate's worst case is a few bytes per 16 KiB stored block over the input; room for that and
+        // the flush markers means one pass, no copies.
+        int room = length + (length >> 10) + 1024;
+        byte[] out = reuse != null && reuse.length >= room ? reuse : new byte[room];
+        int n = 0;
+        if (last) {
+            d.finish();
+            while (!d.finished()) {
+                n += d.deflate(out, n, out.length - n, Deflater.NO_FLUSH);
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, out.length * 2);
+                }
+            }
+        } else {
+            while (!d.needsInput()) {
+                n += d.deflate(out, n, out.length - n, Deflater.NO_FLUSH);
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, out.length * 2);
+                }
+            }
+            int k;
+            do {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, out.length * 2);
+                }
+                k = d.deflate(out, n, out.length - n, Deflater.SYNC_FLUSH);
+                n += k;
+            } while (n == out.length);
+        }
+        return new Compressed(out, n, input);
+    }
+
+    /** Writes the rest of the stream and the trailer; does not close the underlying stream. */
     public void finish() throws IOException {
         if (finished) {
             return;
         }
+        submit(true);
         finished = true;
-        deflater.finish();
-        while (!deflater.finished()) {
-            int n = deflater.deflate(buf, 0, buf.length, Deflater.NO_FLUSH);
-            if (n > 0) {
-                out.write(buf, 0, n);
-            }
-        }
-        deflater.end();
+        block = null;
         long c = crc.getValue();
         int size = (int) inputSize;
         out.write(new byte[] {
                 (byte) c, (byte) (c >> 8), (byte) (c >> 16), (byte) (c >> 24),
                 (byte) size, (byte) (size >> 8), (byte) (size >> 16), (byte) (size >> 24)});
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
     }
 
     @Override

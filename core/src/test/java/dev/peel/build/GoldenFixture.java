@@ -50,6 +50,14 @@ final class GoldenFixture {
         Files.writeString(dir.resolve("app/share/data.txt"), "data\n".repeat(1000));
         Files.writeString(dir.resolve("app/share/doc/" + "long-directory-name-".repeat(5) + "/README." + "x".repeat(40)), "readme\n");
         Files.createSymbolicLink(dir.resolve("app/share/latest"), Path.of("data.txt"));
+        // Over three gzip blocks of compressible bytes, so block boundaries and dictionaries are pinned too.
+        byte[] big = new byte[3_500_000];
+        long x = 12345;
+        for (int i = 0; i < big.length; i++) {
+            x = x * 6364136223846793005L + 1442695040888963407L;
+            big[i] = (byte) ('a' + ((x >>> 59) & 7) + (i % 64 == 0 ? 10 : 0));
+        }
+        Files.write(dir.resolve("app/share/big.bin"), big);
         Files.setPosixFilePermissions(dir.resolve("app/tool"), PosixFilePermissions.fromString(perturb ? "rwxrwxr-x" : "rwxr-xr-x"));
         Files.setPosixFilePermissions(dir.resolve("app/share/data.txt"), PosixFilePermissions.fromString(perturb ? "rw-rw----" : "rw-r--r--"));
         FileTime t = FileTime.fromMillis(perturb ? 1_000_000_000_000L : 1_700_000_000_000L);

@@ -47,6 +47,47 @@ class GzipOutputStreamTest {
     }
 
     @Test
+    void blocksGiveTheSameBytesOnOneThreadOrMany() throws Exception {
+        byte[] data = new byte[5 * GzipOutputStream.BLOCK + 12345];
+        Random r = new Random(7);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i % 4096 < 2048 ? r.nextInt(4) : i);
+        }
+        ByteArrayOutputStream inline = new ByteArrayOutputStream();
+        try (OutputStream z = new GzipOutputStream(inline, 6, null, 1)) {
+            z.write(data);
+        }
+        ByteArrayOutputStream parallel = new ByteArrayOutputStream();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try (OutputStream z = new GzipOutputStream(parallel, 6, pool, 3)) {
+            for (int off = 0; off < data.length; off += 100_000) {
+                z.write(data, off, Math.min(100_000, data.length - off));
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertArrayEquals(inline.toByteArray(), parallel.toByteArray());
+        Path f = tmp.resolve("blocks.gz");
+        Files.write(f, parallel.toByteArray());
+        Tools.run("gzip", "-t", f.toString()).ok();
+        try (java.io.InputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(f))) {
+            assertArrayEquals(data, in.readAllBytes());
+        }
+    }
+
+    @Test
+    void lessThanABlockIsExactlyWhatOneDeflaterWrites() throws Exception {
+        byte[] data = "a small layer ".repeat(5000).getBytes();
+        byte[] z = gzip(data, 6);
+        java.util.zip.Deflater d = new java.util.zip.Deflater(6, true);
+        d.setInput(data);
+        d.finish();
+        byte[] buf = new byte[data.length];
+        int n = d.deflate(buf);
+        assertArrayEquals(Arrays.copyOf(buf, n), Arrays.copyOfRange(z, 10, z.length - 8));
+    }
+
+    @Test
     void emptyInputIsAValidGzip() throws Exception {
         byte[] z = gzip(new byte[0], 6);
         Path f = tmp.resolve("e.gz");
