@@ -3,10 +3,16 @@ package dev.peel.cli;
 import dev.peel.build.Progress;
 import java.io.PrintStream;
 
-/** Shows the current phase on one rewritten stderr line, only when stderr is a terminal. */
+/** Shows the current phase, and bytes done with a rate, on one rewritten stderr line; only on a terminal. */
 final class TerminalProgress implements Progress {
+    private static final long REDRAW_NANOS = 200_000_000L;
     private final PrintStream err;
     private final long start = System.nanoTime();
+    private String phase = "";
+    private long phaseStart = start;
+    private long total;
+    private long done;
+    private long lastDraw;
     private int width;
 
     private TerminalProgress(PrintStream err) {
@@ -15,7 +21,7 @@ final class TerminalProgress implements Progress {
 
     /** A progress display if it should show, else {@link Progress#NONE}. */
     static Progress forTerminal(boolean quiet) {
-        // System.console() is non-null only when both stdin and stdout are terminals; TERM rules out dumb pipes.
+        // System.console() is non-null only when stdin and stdout are terminals; TERM=dumb rules out dumb ones.
         if (quiet || System.console() == null || "dumb".equals(System.getenv("TERM"))) {
             return Progress.NONE;
         }
@@ -24,9 +30,39 @@ final class TerminalProgress implements Progress {
 
     @Override
     public synchronized void phase(String what) {
-        String line = String.format("[%5.1fs] %s", (System.nanoTime() - start) / 1e9, what);
-        err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
-        width = line.length();
+        phase = what;
+        phaseStart = System.nanoTime();
+        total = 0;
+        done = 0;
+        draw();
+    }
+
+    @Override
+    public synchronized void total(long bytes) {
+        total = bytes;
+    }
+
+    @Override
+    public synchronized void advanced(long bytes) {
+        done += bytes;
+        long now = System.nanoTime();
+        if (now - lastDraw > REDRAW_NANOS) {
+            draw();
+        }
+    }
+
+    private void draw() {
+        long now = System.nanoTime();
+        lastDraw = now;
+        StringBuilder line = new StringBuilder(String.format("[%5.1fs] %s", (now - start) / 1e9, phase));
+        if (done > 0) {
+            double secs = Math.max(1e-3, (now - phaseStart) / 1e9);
+            line.append(String.format("  %.0f%s MB  %.1f MB/s", done / 1e6,
+                    total > 0 ? String.format("/%.0f", total / 1e6) : "", done / 1e6 / secs));
+        }
+        String s = line.toString();
+        err.print("\r" + s + " ".repeat(Math.max(0, width - s.length())));
+        width = s.length();
         err.flush();
     }
 

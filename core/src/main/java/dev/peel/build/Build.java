@@ -122,7 +122,9 @@ public final class Build {
         List<Layer> layers = new ArrayList<>();
         if (!entries.isEmpty()) {
             options.progress().phase("layer: files (" + entries.size() + " entries)");
-            BlobLayer files = new LayerWriter(compression, level).write(entries, layoutDir.resolve("blobs").resolve("sha256"));
+            options.progress().total(entries.stream().mapToLong(e -> e.size() + 512).sum());
+            BlobLayer files = new LayerWriter(compression, level).write(entries, layoutDir.resolve("blobs").resolve("sha256"),
+                    options.progress()::advanced);
             layers.add(files);
         }
 

@@ -10,14 +10,16 @@ import dev.peel.tar.TarEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /** The layer made of the spec's {@code files} and {@code accounts}: the same bytes for every arch. */
 final class FilesLayer {
@@ -70,37 +72,51 @@ final class FilesLayer {
         };
     }
 
-    /** A source directory copied as a tree: modes normalized (exec bit kept), symlinks kept as links. */
+    /**
+     * A source directory copied as a tree: modes normalized (exec bit kept), symlinks kept as links,
+     * hardlinked files kept as hardlinks. One lstat per entry: the walk's own attributes are used.
+     */
     private static List<TarEntry> tree(Spec.FileSpec f, long mtime) throws SpecException, IOException {
-        List<TarEntry> out = new ArrayList<>();
-        int dirMode = f.dirMode() != null ? f.dirMode() : 0755;
-        List<Path> paths;
-        try (Stream<Path> s = Files.walk(f.source())) {
-            paths = s.sorted().toList();
-        } catch (IOException | UncheckedIOException e) {
+        List<Map.Entry<Path, BasicFileAttributes>> found = new ArrayList<>();
+        try {
+            Files.walkFileTree(f.source(), new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    found.add(Map.entry(dir, attrs));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    found.add(Map.entry(file, attrs));
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
             throw new SpecException(f.at(), "cannot read source directory " + f.source() + ": " + e.getMessage());
         }
+        found.sort(Map.Entry.comparingByKey());
+        int dirMode = f.dirMode() != null ? f.dirMode() : 0755;
+        List<TarEntry> out = new ArrayList<>();
         Map<Object, String> firstPathOfInode = new HashMap<>();
-        for (Path p : paths) {
+        for (Map.Entry<Path, BasicFileAttributes> e : found) {
+            Path p = e.getKey();
+            BasicFileAttributes a = e.getValue();
             String rel = f.source().relativize(p).toString().replace('\\', '/');
             String path = rel.isEmpty() ? f.path() : f.path() + "/" + rel;
-            if (Files.isSymbolicLink(p)) {
+            if (a.isSymbolicLink()) {
                 out.add(TarEntry.symlink(path, Files.readSymbolicLink(p).toString(), f.uid(), f.gid(), mtime));
-            } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            } else if (a.isDirectory()) {
                 out.add(TarEntry.directory(path, dirMode, f.uid(), f.gid(), mtime));
-            } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                if (!Files.isReadable(p)) {
-                    throw new SpecException(f.at(), "cannot read " + p + " (from source " + f.source() + ")");
-                }
-                int mode = f.mode() != null ? f.mode() : executable(p) ? 0755 : 0644;
+            } else if (a.isRegularFile()) {
+                int mode = f.mode() != null ? f.mode() : executable(p, a) ? 0755 : 0644;
                 // Hardlinked sources stay hardlinks, as tar keeps them: the content is stored once.
-                Object inode = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS).fileKey();
-                String first = inode == null || linkCount(p) < 2 ? null : firstPathOfInode.putIfAbsent(inode, path);
+                Object inode = a.fileKey();
+                String first = inode == null ? null : firstPathOfInode.putIfAbsent(inode, path);
                 if (first != null) {
                     out.add(TarEntry.hardlink(path, first, mode, f.uid(), f.gid(), mtime));
                 } else {
-                    out.add(TarEntry.file(path, mode, f.uid(), f.gid(), mtime, Content.ofFile(p)));
+                    out.add(TarEntry.file(path, mode, f.uid(), f.gid(), mtime, Content.ofFile(p, a.size())));
                 }
             } else {
                 throw new SpecException(f.at(), p + " (in source " + f.source()
@@ -110,12 +126,11 @@ final class FilesLayer {
         return out;
     }
 
-    private static int linkCount(Path p) {
-        try {
-            return ((Number) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return 1;
+    private static boolean executable(Path p, BasicFileAttributes a) throws IOException {
+        if (a instanceof PosixFileAttributes posix) {
+            return posix.permissions().contains(PosixFilePermission.OWNER_EXECUTE);
         }
+        return executable(p);
     }
 
     private static boolean executable(Path p) throws IOException {

@@ -9,7 +9,11 @@ public interface Progress {
     default void phase(String what) {
     }
 
-    /** Some bytes of input were processed. */
+    /** The current phase will process about this many bytes. */
+    default void total(long bytes) {
+    }
+
+    /** Some bytes of input were processed (called often, from the building thread). */
     default void advanced(long bytes) {
     }
 }

@@ -5,14 +5,22 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.util.function.LongConsumer;
 
 /** Passes bytes through while counting them and computing their sha256. */
 public final class HashingOutputStream extends FilterOutputStream {
     private final MessageDigest md = Digest.sha256();
+    private final LongConsumer progress;
     private long count;
 
     public HashingOutputStream(OutputStream out) {
+        this(out, null);
+    }
+
+    /** Also tells {@code progress} the size of every write. */
+    public HashingOutputStream(OutputStream out, LongConsumer progress) {
         super(out);
+        this.progress = progress;
     }
 
     @Override
@@ -27,6 +35,9 @@ public final class HashingOutputStream extends FilterOutputStream {
         md.update(b, off, len);
         count += len;
         out.write(b, off, len);
+        if (progress != null) {
+            progress.accept(len);
+        }
     }
 
     public long count() {

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Streams entries through tar, sha256 (diffID), the compressor and sha256 (digest) into a blob file named
@@ -31,6 +32,11 @@ public final class LayerWriter {
 
     /** Writes the layer into {@code blobDir/<hex>} (temp file, then rename) and returns it. */
     public BlobLayer write(List<TarEntry> entries, Path blobDir) throws IOException {
+        return write(entries, blobDir, n -> { });
+    }
+
+    /** As {@link #write(List, Path)}, telling {@code progress} how many tar bytes were written, as it goes. */
+    public BlobLayer write(List<TarEntry> entries, Path blobDir, LongConsumer progress) throws IOException {
         Files.createDirectories(blobDir);
         Path tmp = Files.createTempFile(blobDir, ".layer-", ".tmp");
         try {
@@ -39,7 +45,7 @@ public final class LayerWriter {
             try (OutputStream file = Files.newOutputStream(tmp)) {
                 compressed = new HashingOutputStream(new BufferedOutputStream(file, 64 * 1024));
                 OutputStream z = compression.compress(compressed, level);
-                tar = new HashingOutputStream(z);
+                tar = new HashingOutputStream(z, progress);
                 try (TarWriter w = new TarWriter(new BufferedOutputStream(tar, 64 * 1024))) {
                     for (TarEntry e : entries) {
                         w.write(e);

@@ -54,7 +54,11 @@ public interface Content {
 
     /** A file whose size is taken now; a file that changes size before it is written is an error then. */
     static Content ofFile(Path file) throws IOException {
-        long size = Files.size(file);
+        return ofFile(file, Files.size(file));
+    }
+
+    /** A file whose size the caller already read (from a directory walk's attributes). */
+    static Content ofFile(Path file, long size) {
         return new Content() {
             private byte[] hash;
 
