@@ -182,6 +182,38 @@ class BuildIntegrationTest {
     }
 
     @Test
+    void zstdLayersDecodeWithTheZstdToolToTheirDiffId() throws Exception {
+        Path out = tmp.resolve("z");
+        Path f = tmp.resolve("spec.yaml");
+        Files.writeString(f, RUN_SPEC);
+        BuildOptions o = new BuildOptions(java.util.OptionalLong.empty(), dev.peel.tar.Compression.ZSTD, null, null, null);
+        Build.Result r = new Build(SpecParser.parse(f), o).run(Outputs.layout(out));
+        dev.peel.image.Layer layer = r.images().get(0).layers().get(0);
+        assertEquals(MediaType.OCI_LAYER_ZSTD, layer.mediaType());
+        String sum = Tools.run("sh", "-c", "zstd -dc " + out.resolve("blobs/sha256/" + layer.digest().hex()) + " | sha256sum").ok().out();
+        assertEquals(layer.diffId().hex(), sum.substring(0, 64));
+        // umoci 0.4 cannot unpack zstd layers; skopeo can read and copy them.
+        Tools.run("skopeo", "copy", "oci:" + out + ":latest", "oci:" + tmp.resolve("zcopy") + ":latest").ok();
+    }
+
+    @Test
+    void podmanLoadsTheDockerArchive() throws Exception {
+        Tools.require("podman");
+        Path docker = tmp.resolve("app.tar");
+        Build.Result r = build(RUN_SPEC, new Outputs(null, null, docker, null), "demo:1");
+        // A private store, so the test leaves nothing in the machine's podman storage.
+        List<String> podman = List.of("podman", "--root=" + tmp.resolve("store/root"), "--runroot=" + tmp.resolve("store/run"),
+                "--storage-driver=vfs");
+        List<String> load = new ArrayList<>(podman);
+        load.addAll(List.of("load", "-i", docker.toString()));
+        assertTrue(Tools.run(load, null, Map.of(), 120).ok().out().contains("Loaded image: localhost/demo:1"));
+        List<String> inspect = new ArrayList<>(podman);
+        inspect.addAll(List.of("image", "inspect", "localhost/demo:1", "--format", "{{.Id}} {{.Config.User}} {{.Config.Entrypoint}}"));
+        String configDigest = r.images().get(0).manifest().config().digest().hex();
+        assertEquals(configDigest + " 1000 [/bin/busybox sh -c]", Tools.run(inspect, null, Map.of(), 60).ok().out().trim());
+    }
+
+    @Test
     void aFailedBuildLeavesThePreviousOutputUntouched() throws Exception {
         Path out = tmp.resolve("out/keep");
         Path tar = tmp.resolve("out/keep.tar");
