@@ -76,28 +76,17 @@ final class BuildCommand implements Callable<Integer> {
                 return ExitCodes.USAGE;
             }
         }
-        if (level != null) {
-            Compression effective = c == null ? Compression.GZIP : c;
-            int max = effective == Compression.ZSTD ? 19 : 9;
-            if (level < 1 || level > max) {
-                err.println("peel build: --level must be 1 to " + max + " for " + effective.spelling());
-                return ExitCodes.USAGE;
-            }
-        }
         Platform dockerPlatform = null;
         if (platform != null) {
             if (dockerTar == null) {
                 err.println("peel build: --platform chooses the image for --docker-tar; give --docker-tar too");
                 return ExitCodes.USAGE;
             }
-            dockerPlatform = Platform.ofDebianArch(platform).orElse(null);
-            if (dockerPlatform == null) {
-                try {
-                    dockerPlatform = Platform.parse(platform);
-                } catch (IllegalArgumentException e) {
-                    err.println("peel build: " + e.getMessage());
-                    return ExitCodes.USAGE;
-                }
+            try {
+                dockerPlatform = Platform.parseUserInput(platform);
+            } catch (IllegalArgumentException e) {
+                err.println("peel build: " + e.getMessage());
+                return ExitCodes.USAGE;
             }
         }
         for (String t : tags) {
@@ -119,7 +108,18 @@ final class BuildCommand implements Callable<Integer> {
         try {
             Spec s = SpecParser.parse(spec, spec.toString());
             BuildOptions options = new BuildOptions(sde, c, level, tags, progress);
-            Build.Result r = new Build(s, options).run(new Outputs(output, ociTar, dockerTar, dockerPlatform));
+            Build build = new Build(s, options);
+            if (level != null) {
+                Compression effective = build.compression();
+                int max = effective == Compression.ZSTD ? 19 : effective == Compression.GZIP ? 9 : 0;
+                if (level < 1 || level > max) {
+                    done(progress);
+                    err.println("peel build: --level " + level + " does not apply to " + effective.spelling()
+                            + (max > 0 ? " (1 to " + max + ")" : ""));
+                    return ExitCodes.USAGE;
+                }
+            }
+            Build.Result r = build.run(new Outputs(output, ociTar, dockerTar, dockerPlatform));
             done(progress);
             out.println(r.digest());
             out.flush();

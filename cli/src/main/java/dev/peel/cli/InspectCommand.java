@@ -66,14 +66,11 @@ final class InspectCommand implements Callable<Integer> {
         }
         Platform wanted = null;
         if (platform != null) {
-            wanted = Platform.ofDebianArch(platform).orElse(null);
-            if (wanted == null) {
-                try {
-                    wanted = Platform.parse(platform);
-                } catch (IllegalArgumentException e) {
-                    err.println("peel inspect: " + e.getMessage());
-                    return ExitCodes.USAGE;
-                }
+            try {
+                wanted = Platform.parseUserInput(platform);
+            } catch (IllegalArgumentException e) {
+                err.println("peel inspect: " + e.getMessage());
+                return ExitCodes.USAGE;
             }
         }
         try (Layout layout = Layout.open(p)) {
@@ -223,7 +220,11 @@ final class InspectCommand implements Callable<Integer> {
                 if (merge && base.startsWith(".wh.")) {
                     String dir = p.contains("/") ? p.substring(0, p.lastIndexOf('/')) : "";
                     if (base.equals(".wh..wh..opq")) {
-                        tree.subMap(dir + "/", dir + "0").clear();
+                        if (dir.isEmpty()) {
+                            tree.clear();
+                        } else {
+                            tree.subMap(dir + "/", dir + "0").clear();
+                        }
                     } else {
                         String gone = (dir.isEmpty() ? "" : dir + "/") + base.substring(4);
                         tree.remove(gone);

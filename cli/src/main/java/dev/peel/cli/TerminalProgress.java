@@ -21,11 +21,22 @@ final class TerminalProgress implements Progress {
 
     /** A progress display if it should show, else {@link Progress#NONE}. */
     static Progress forTerminal(boolean quiet) {
-        // System.console() is non-null only when stdin and stdout are terminals; TERM=dumb rules out dumb ones.
-        if (quiet || System.console() == null || "dumb".equals(System.getenv("TERM"))) {
+        if (quiet || !stderrIsTerminal() || "dumb".equals(System.getenv("TERM"))) {
             return Progress.NONE;
         }
         return new TerminalProgress(System.err);
+    }
+
+    /**
+     * Java cannot ask whether stderr is a terminal; the launcher can ({@code [ -t 2 ]}) and says so in
+     * PEEL_STDERR_TTY. Without the launcher, a console (stdin and stdout terminals) is the best guess.
+     */
+    private static boolean stderrIsTerminal() {
+        String said = System.getenv("PEEL_STDERR_TTY");
+        if (said != null) {
+            return said.equals("1");
+        }
+        return System.console() != null;
     }
 
     @Override

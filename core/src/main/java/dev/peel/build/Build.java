@@ -19,12 +19,9 @@ import dev.peel.tar.Compression;
 import dev.peel.tar.TarEntry;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,16 +60,24 @@ public final class Build {
         return options.sourceDateEpoch().orElse(0L);
     }
 
+    /**
+     * Builds and writes every output. All checks that can fail on the spec (sources, duplicate paths, the
+     * docker-archive's platform) run before anything is written; outputs are made aside and moved into place
+     * together at the end, the old ones restored if a move fails.
+     */
     public Result run(Outputs out) throws SpecException, BuildException {
         checkOutputs(out);
+        List<TarEntry> entries = FilesLayer.entries(spec, epoch(), outputPaths(out));
+        Platform dockerPlatform = out.dockerTar() == null ? null : dockerPlatform(out.dockerPlatform());
+        List<String> repoTags = out.dockerTar() == null ? List.of() : repoTags();
         Path stage = null;
         List<Path[]> pending = new ArrayList<>();
         try {
             Path anchor = out.layoutDir() != null ? out.layoutDir() : out.ociTar() != null ? out.ociTar() : out.dockerTar();
             Path parent = anchor.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            stage = Files.createTempDirectory(parent, "." + anchor.getFileName() + ".peel-");
-            Result r = buildInto(stage);
+            stage = Temporaries.register(Files.createTempDirectory(parent, "." + anchor.getFileName() + ".peel-"));
+            Result r = buildInto(stage, entries);
             if (out.ociTar() != null) {
                 options.progress().phase("writing " + out.ociTar());
                 Path tmp = tempBeside(out.ociTar());
@@ -81,42 +86,41 @@ public final class Build {
             }
             if (out.dockerTar() != null) {
                 options.progress().phase("writing " + out.dockerTar());
-                Image image = pick(r.images(), out.dockerPlatform());
+                Image image = r.images().stream().filter(i -> i.config().platform().matches(dockerPlatform))
+                        .findFirst().orElseThrow();
                 Path tmp = tempBeside(out.dockerTar());
                 pending.add(new Path[] {tmp, out.dockerTar()});
-                Archives.writeDockerArchive(image, repoTags(), tmp, epoch());
+                Archives.writeDockerArchive(image, repoTags, tmp, epoch());
             }
-            List<Path> written = new ArrayList<>();
-            for (Path[] p : pending) {
-                publish(p[0], p[1]);
-                written.add(p[1]);
-            }
-            pending.clear();
             if (out.layoutDir() != null) {
-                replaceDirectory(stage, out.layoutDir());
-                stage = null;
-                written.add(0, out.layoutDir());
+                pending.add(0, new Path[] {stage, out.layoutDir()});
+            }
+            commit(pending);
+            stage = null;
+            pending.clear();
+            List<Path> written = new ArrayList<>();
+            for (Path p : new Path[] {out.layoutDir(), out.ociTar(), out.dockerTar()}) {
+                if (p != null) {
+                    written.add(p);
+                }
             }
             return new Result(r.top(), r.images(), written);
         } catch (IOException e) {
             throw new BuildException("writing output: " + e.getMessage(), e);
         } finally {
             for (Path[] p : pending) {
-                deleteQuietly(p[0]);
+                Temporaries.delete(p[0]);
             }
             if (stage != null) {
-                deleteQuietly(stage);
+                Temporaries.delete(stage);
             }
         }
     }
 
-    /** Builds the image(s) into an empty layout directory. */
-    Result buildInto(Path layoutDir) throws SpecException, BuildException, IOException {
+    /** Builds the image(s) from collected entries into an empty layout directory. */
+    Result buildInto(Path layoutDir, List<TarEntry> entries) throws IOException {
         long epoch = epoch();
-        options.progress().phase("collecting files");
-        List<TarEntry> entries = FilesLayer.entries(spec, epoch);
-        Compression compression = options.compression() != null ? options.compression()
-                : spec.compression() != null ? spec.compression() : Compression.GZIP;
+        Compression compression = compression();
         int level = options.compressionLevel() != null ? options.compressionLevel() : compression.defaultLevel();
 
         List<Layer> layers = new ArrayList<>();
@@ -150,6 +154,23 @@ public final class Build {
         return new Result(top, images, List.of());
     }
 
+    /** The compression in force: the options', else the spec's, else gzip. */
+    public Compression compression() {
+        return options.compression() != null ? options.compression()
+                : spec.compression() != null ? spec.compression() : Compression.GZIP;
+    }
+
+    /** Output paths a source tree must not copy (an output inside a source folder). */
+    private static java.util.Set<Path> outputPaths(Outputs out) {
+        java.util.Set<Path> s = new java.util.HashSet<>();
+        for (Path p : new Path[] {out.layoutDir(), out.ociTar(), out.dockerTar()}) {
+            if (p != null) {
+                s.add(p.toAbsolutePath().normalize());
+            }
+        }
+        return s;
+    }
+
     private ImageConfig.Container container() {
         List<String> env = new ArrayList<>();
         Map<String, String> vars = new LinkedHashMap<>();
@@ -162,45 +183,52 @@ public final class Build {
                 spec.entrypoint(), spec.cmd(), spec.workdir(), spec.labels(), null, null);
     }
 
-    /** Docker needs full references: a tag alone is taken as a tag of the spec's name. */
-    List<String> repoTags() {
+    private static final java.util.regex.Pattern DOCKER_REF = java.util.regex.Pattern.compile(
+            "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?"
+                    + "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+                    + ":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+
+    /**
+     * Docker needs full references: a bare tag is a tag of the spec's name (its file name, made a valid
+     * repository name); a reference with ':' or '/' is kept. Each must be one docker accepts.
+     */
+    List<String> repoTags() throws SpecException {
         String name = spec.file().getFileName().toString().replaceFirst("\\.(ya?ml)$", "")
-                .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-        if (name.isEmpty() || !Character.isLetterOrDigit(name.charAt(0))) {
+                .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+        if (name.isEmpty()) {
             name = "peel-image";
         }
         List<String> out = new ArrayList<>();
         for (String t : options.tags()) {
             int slash = t.lastIndexOf('/');
             int colon = t.lastIndexOf(':');
-            if (colon > slash) {
-                out.add(t);
-            } else if (slash >= 0) {
-                out.add(t + ":latest");
-            } else {
-                out.add(name + ":" + t);
+            String ref = colon > slash ? t : slash >= 0 ? t + ":latest" : name + ":" + t;
+            if (!DOCKER_REF.matcher(ref).matches()) {
+                throw new SpecException(new Position(spec.displayName(), 0, 0), "--tag " + t + " gives '" + ref
+                        + "', which docker does not accept as an image name",
+                        "use lower-case names such as app:1.0 or registry.example/team/app:1.0");
             }
+            out.add(ref);
         }
         return out;
     }
 
-    private Image pick(List<Image> images, Platform wanted) throws SpecException {
-        if (images.size() == 1 && wanted == null) {
-            return images.get(0);
+    /** The one platform a docker-archive holds: the one asked for, else the only one, else the host's. */
+    private Platform dockerPlatform(Platform wanted) throws SpecException {
+        List<Platform> built = spec.archs().stream().map(a -> Platform.ofDebianArch(a).orElseThrow()).toList();
+        if (wanted == null && built.size() == 1) {
+            return built.get(0);
         }
-        Platform w = wanted;
-        if (w == null) {
-            w = Platform.ofDebianArch(Platform.hostDebianArch()).orElse(null);
-        }
-        for (Image i : images) {
-            if (w != null && i.config().platform().matches(w)) {
-                return i;
+        Platform w = wanted != null ? wanted : Platform.ofDebianArch(Platform.hostDebianArch()).orElse(null);
+        for (Platform p : built) {
+            if (w != null && p.matches(w)) {
+                return p;
             }
         }
-        List<String> have = images.stream().map(i -> i.config().platform().toString()).toList();
+        List<String> have = built.stream().map(Platform::toString).toList();
         throw new SpecException(new Position(spec.displayName(), 0, 0), "--docker-tar holds one platform and "
-                + (wanted == null ? "the host's is not built" : wanted + " is not built") + "; built: " + String.join(", ", have),
-                "choose one with --platform " + have.get(0));
+                + (wanted == null ? "the host's is not built" : wanted + " is not built") + "; the spec builds "
+                + String.join(", ", have), "choose one with --platform " + have.get(0));
     }
 
     private void checkOutputs(Outputs out) throws SpecException {
@@ -221,16 +249,6 @@ public final class Build {
                         "give a file name such as image.tar");
             }
         }
-        if (out.dockerTar() != null && out.dockerPlatform() != null) {
-            boolean found = false;
-            for (String a : spec.archs()) {
-                found |= Platform.ofDebianArch(a).orElseThrow().matches(out.dockerPlatform());
-            }
-            if (!found) {
-                throw new SpecException(new Position(spec.displayName(), 0, 0), "--platform " + out.dockerPlatform()
-                        + " is not among the spec's archs " + spec.archs());
-            }
-        }
     }
 
     private static boolean isEmptyDir(Path dir) {
@@ -244,66 +262,57 @@ public final class Build {
     private static Path tempBeside(Path target) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        return Files.createTempFile(parent, "." + target.getFileName() + ".peel-", ".tmp");
-    }
-
-    private static void publish(Path tmp, Path target) throws IOException {
-        try {
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system.
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return Temporaries.register(Files.createTempFile(parent, "." + target.getFileName() + ".peel-", ".tmp"));
     }
 
     /**
-     * Moves the staged layout into place. An existing layout is first renamed aside and removed only after
-     * the new one is in place, so at every moment one complete layout exists under one of the two names.
+     * Moves every staged output to its target. An existing target is first renamed aside; if any move fails,
+     * the moves done so far are undone and the old outputs put back. The asides are removed only at the end,
+     * so at every moment each output exists complete under its name or its aside name.
      */
-    private static void replaceDirectory(Path stage, Path target) throws IOException {
+    private static void commit(List<Path[]> moves) throws IOException {
+        List<Path[]> done = new ArrayList<>();
         try {
-            Files.setPosixFilePermissions(stage, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system.
-        }
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".peel-old-" + System.nanoTime());
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        try {
-            Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
+            for (Path[] m : moves) {
+                Path staged = m[0];
+                Path target = m[1];
+                Path aside = null;
+                if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    aside = target.resolveSibling("." + target.getFileName() + ".peel-old-" + System.nanoTime());
+                    Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+                }
+                done.add(new Path[] {target, aside});
+                if (Files.isDirectory(staged)) {
+                    try {
+                        Files.setPosixFilePermissions(staged, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                    } catch (UnsupportedOperationException e) {
+                        // Not a POSIX file system.
+                    }
+                    Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    LayoutWriter.publish(staged, target);
+                }
+                Temporaries.forget(staged);
+            }
         } catch (IOException e) {
-            if (old != null) {
-                Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+            for (int i = done.size() - 1; i >= 0; i--) {
+                Path target = done.get(i)[0];
+                Path aside = done.get(i)[1];
+                try {
+                    Temporaries.delete(target);
+                    if (aside != null) {
+                        Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             throw e;
         }
-        if (old != null) {
-            deleteQuietly(old);
-        }
-    }
-
-    static void deleteQuietly(Path p) {
-        try {
-            if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                return;
+        for (Path[] d : done) {
+            if (d[1] != null) {
+                Temporaries.delete(d[1]);
             }
-            Files.walkFileTree(p, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Best effort: a leftover temp directory is harmless and named as such.
         }
     }
 }

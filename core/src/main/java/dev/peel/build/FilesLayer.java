@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The layer made of the spec's {@code files} and {@code accounts}: the same bytes for every arch. */
 final class FilesLayer {
@@ -28,6 +29,14 @@ final class FilesLayer {
 
     /** The sorted entries, or an empty list when the spec adds no files. */
     static List<TarEntry> entries(Spec spec, long mtime) throws SpecException, BuildException {
+        return entries(spec, mtime, Set.of());
+    }
+
+    /**
+     * As {@link #entries(Spec, long)}; {@code skip} are absolute paths a source tree must not copy (the
+     * build's own outputs, when a source folder contains them).
+     */
+    static List<TarEntry> entries(Spec spec, long mtime, Set<Path> skip) throws SpecException, BuildException {
         LayerTree tree = new LayerTree(mtime);
         Map<String, Position> positions = new HashMap<>();
         try {
@@ -35,7 +44,7 @@ final class FilesLayer {
                 Spec.FileSpec f = spec.files().get(i);
                 String origin = "files[" + i + "] at " + f.at();
                 positions.put(origin, f.at());
-                for (TarEntry e : entriesOf(f, mtime)) {
+                for (TarEntry e : entriesOf(f, mtime, skip)) {
                     tree.add(e, origin);
                 }
             }
@@ -58,7 +67,7 @@ final class FilesLayer {
         }
     }
 
-    private static List<TarEntry> entriesOf(Spec.FileSpec f, long mtime) throws SpecException, IOException {
+    private static List<TarEntry> entriesOf(Spec.FileSpec f, long mtime, Set<Path> skip) throws SpecException, IOException {
         return switch (f.kind()) {
             case FILE -> {
                 Content c = f.content() != null ? Content.ofBytes(f.content()) : Content.ofFile(f.source());
@@ -68,7 +77,7 @@ final class FilesLayer {
             case DIRECTORY -> List.of(TarEntry.directory(f.path(), f.mode() != null ? f.mode() : 0755, f.uid(), f.gid(), mtime));
             case SYMLINK -> List.of(TarEntry.symlink(f.path(), f.target(), f.uid(), f.gid(), mtime));
             case HARDLINK -> List.of(TarEntry.hardlink(f.path(), f.target(), 0644, f.uid(), f.gid(), mtime));
-            case TREE -> tree(f, mtime);
+            case TREE -> tree(f, mtime, skip);
         };
     }
 
@@ -76,19 +85,24 @@ final class FilesLayer {
      * A source directory copied as a tree: modes normalized (exec bit kept), symlinks kept as links,
      * hardlinked files kept as hardlinks. One lstat per entry: the walk's own attributes are used.
      */
-    private static List<TarEntry> tree(Spec.FileSpec f, long mtime) throws SpecException, IOException {
+    private static List<TarEntry> tree(Spec.FileSpec f, long mtime, Set<Path> skip) throws SpecException, IOException {
         List<Map.Entry<Path, BasicFileAttributes>> found = new ArrayList<>();
         try {
             Files.walkFileTree(f.source(), new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    if (skip.contains(dir.toAbsolutePath().normalize())) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
                     found.add(Map.entry(dir, attrs));
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    found.add(Map.entry(file, attrs));
+                    if (!skip.contains(file.toAbsolutePath().normalize())) {
+                        found.add(Map.entry(file, attrs));
+                    }
                     return FileVisitResult.CONTINUE;
                 }
             });
@@ -102,8 +116,19 @@ final class FilesLayer {
         for (Map.Entry<Path, BasicFileAttributes> e : found) {
             Path p = e.getKey();
             BasicFileAttributes a = e.getValue();
-            String rel = f.source().relativize(p).toString().replace('\\', '/');
-            String path = rel.isEmpty() ? f.path() : f.path() + "/" + rel;
+            StringBuilder sb = new StringBuilder(f.path());
+            for (Path name : f.source().relativize(p)) {
+                String n = name.toString();
+                if (n.isEmpty()) {
+                    continue;
+                }
+                if (n.startsWith(".wh.")) {
+                    throw new SpecException(f.at(), p + " (in source " + f.source() + ") is named like a whiteout ('.wh.'),"
+                            + " which runtimes read as a deletion");
+                }
+                sb.append('/').append(n);
+            }
+            String path = sb.toString();
             if (a.isSymbolicLink()) {
                 out.add(TarEntry.symlink(path, Files.readSymbolicLink(p).toString(), f.uid(), f.gid(), mtime));
             } else if (a.isDirectory()) {

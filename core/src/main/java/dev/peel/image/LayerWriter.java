@@ -44,14 +44,15 @@ public final class LayerWriter {
             HashingOutputStream tar;
             try (OutputStream file = Files.newOutputStream(tmp)) {
                 compressed = new HashingOutputStream(new BufferedOutputStream(file, 64 * 1024));
-                OutputStream z = compression.compress(compressed, level);
-                tar = new HashingOutputStream(z, progress);
-                try (TarWriter w = new TarWriter(new BufferedOutputStream(tar, 64 * 1024))) {
-                    for (TarEntry e : entries) {
-                        w.write(e);
+                // Closed on every path: zstd holds a native context until then.
+                try (OutputStream z = compression.compress(compressed, level)) {
+                    tar = new HashingOutputStream(z, progress);
+                    try (TarWriter w = new TarWriter(new BufferedOutputStream(tar, 64 * 1024))) {
+                        for (TarEntry e : entries) {
+                            w.write(e);
+                        }
                     }
                 }
-                z.close();
             }
             Digest digest = compressed.digest();
             Digest diffId = tar.digest();

@@ -84,26 +84,25 @@ public final class Archives {
             idx.add(d);
         }
         for (String t : repoTags) {
-            idx.add(d.withAnnotations(Map.of("io.containerd.image.name", t, LayoutWriter.REF_NAME, tagOf(t))));
+            idx.add(d.withAnnotations(Map.of("io.containerd.image.name", fullName(t), LayoutWriter.REF_NAME, tagOf(t))));
         }
         byte[] index = new dev.peel.oci.Index(dev.peel.oci.MediaType.OCI_INDEX, idx, null).toJson();
         entries.put("index.json", TarEntry.file("index.json", 0644, 0, 0, mtime, Content.ofBytes(index)));
         entries.put("oci-layout", TarEntry.file("oci-layout", 0644, 0, 0, mtime,
                 Content.ofBytes("{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8))));
 
-        if (!repoTags.isEmpty()) {
-            // The legacy "repositories" file: repository → tag → top layer's id, read by old docker versions.
-            Map<String, Object> repos = new TreeMap<>();
-            String top = image.layers().isEmpty() ? Digest.of(config).hex() : image.layers().get(image.layers().size() - 1).diffId().hex();
-            for (String t : repoTags) {
-                int colon = t.lastIndexOf(':');
-                @SuppressWarnings("unchecked")
-                Map<String, Object> tags = (Map<String, Object>) repos.computeIfAbsent(t.substring(0, colon), k -> new TreeMap<>());
-                tags.put(t.substring(colon + 1), top);
-            }
-            entries.put("repositories", TarEntry.file("repositories", 0644, 0, 0, mtime, Content.ofBytes(Json.write(repos))));
-        }
         writeTar(out, new ArrayList<>(entries.values()));
+    }
+
+    /** docker's normal form of a reference: {@code hello:1} → {@code docker.io/library/hello:1}. */
+    static String fullName(String ref) {
+        int slash = ref.indexOf('/');
+        String first = slash < 0 ? "" : ref.substring(0, slash);
+        boolean hasDomain = slash >= 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
+        if (hasDomain) {
+            return ref;
+        }
+        return "docker.io/" + (slash < 0 ? "library/" : "") + ref;
     }
 
     private static String tagOf(String ref) {

@@ -28,7 +28,7 @@ final class TarBlobs implements Blobs {
                     entries.put(h.path(), new long[] {h.offset(), h.size()});
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             channel.close();
             throw new IOException(file + " is not a readable tar: " + e.getMessage(), e);
         }

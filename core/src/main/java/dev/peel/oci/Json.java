@@ -45,7 +45,8 @@ public final class Json {
         } else if (v instanceof BigDecimal d) {
             sb.append(d.toString());
         } else if (v instanceof Map<?, ?> m) {
-            TreeMap<String, Object> sorted = new TreeMap<>();
+            // Keys in code point order, which is also the order of their UTF-8 bytes.
+            TreeMap<String, Object> sorted = new TreeMap<>(Json::compareCodePoints);
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (e.getValue() != null) {
                     sorted.put((String) e.getKey(), e.getValue());
@@ -77,6 +78,21 @@ public final class Json {
         } else {
             throw new IllegalArgumentException("cannot write " + v.getClass().getName() + " as JSON");
         }
+    }
+
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     private static void string(StringBuilder sb, String s) {

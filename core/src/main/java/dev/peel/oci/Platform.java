@@ -64,6 +64,11 @@ public record Platform(String os, String architecture, String variant) implement
         return new Platform(p[0], p[1], p.length == 3 ? p[2] : null);
     }
 
+    /** A platform as users write it on the command line: a Debian arch (arm64) or os/arch[/variant]. */
+    public static Platform parseUserInput(String s) {
+        return ofDebianArch(s).orElseGet(() -> parse(s));
+    }
+
     /** True if {@code wanted} names this platform; a wanted platform without variant matches any variant. */
     public boolean matches(Platform wanted) {
         return os.equals(wanted.os) && architecture.equals(wanted.architecture)

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -107,7 +106,13 @@ public final class SpecParser {
                     archs.add(a);
                 }
             } else {
-                archs.add(Platform.hostDebianArch());
+                String host = Platform.hostDebianArch();
+                if (Platform.ofDebianArch(host).isEmpty()) {
+                    throw new SpecException(new Position(name, 1, 1), "the host's architecture '" + host
+                            + "' has no OCI platform peel knows, and the spec names no archs",
+                            "add archs: [...] with Debian architecture names: " + String.join(", ", Platform.debianArchs()));
+                }
+                archs.add(host);
             }
 
             String base = "scratch";
@@ -216,7 +221,7 @@ public final class SpecParser {
                     throw new SpecException(y.at(n), "created '" + s + "' must be whole seconds between 1970 and 6325");
                 }
                 return t;
-            } catch (DateTimeParseException | NumberFormatException e) {
+            } catch (java.time.DateTimeException | ArithmeticException | NumberFormatException e) {
                 throw new SpecException(y.at(n), "created '" + s + "' is not a timestamp",
                         "write an RFC 3339 time such as 2024-01-01T00:00:00Z");
             }
@@ -319,7 +324,8 @@ public final class SpecParser {
                 Spec.User named = users.stream().filter(u -> u.name().equals(r)).findFirst().orElse(null);
                 if (named != null) {
                     runAs = Long.toString(named.uid());
-                } else if (r.matches("[0-9]{1,10}(:[0-9]{1,10})?")) {
+                } else if (r.matches("[0-9]{1,10}(:[0-9]{1,10})?")
+                        && java.util.Arrays.stream(r.split(":")).allMatch(id -> Long.parseLong(id) <= MAX_ID)) {
                     runAs = r;
                 } else {
                     throw new SpecException(y.at(n), "run-as '" + r + "' is neither a declared user nor a uid[:gid]",
@@ -393,12 +399,24 @@ public final class SpecParser {
                         throw new SpecException(at, what + " (" + rawPath + ") is a file but has no source or content");
                     }
                     String src = y.string(m.get("source"), what + ".source");
-                    Path source = dir.resolve(src).normalize();
+                    Path source;
+                    try {
+                        source = dir.resolve(src).normalize();
+                    } catch (java.nio.file.InvalidPathException e) {
+                        throw new SpecException(y.at(m.get("source")), "source '" + src + "' is not a usable file name: "
+                                + e.getReason(), "if it has non-ASCII characters, run peel under a UTF-8 locale");
+                    }
                     if (!Files.exists(source)) {
                         throw new SpecException(y.at(m.get("source")), "source '" + src + "' does not exist (looked for "
                                 + source + ")", "sources are relative to the spec's folder");
                     }
                     if (Files.isDirectory(source)) {
+                        // A symlink to a folder copies the folder, as cp -r does with a link given by name.
+                        try {
+                            source = source.toRealPath();
+                        } catch (IOException e) {
+                            throw new SpecException(y.at(m.get("source")), "cannot read source '" + src + "': " + e.getMessage());
+                        }
                         return new Spec.FileSpec(at, Spec.FileSpec.Kind.TREE, path, source, null, null, mode, dirMode,
                                 owner[0], owner[1]);
                     }
@@ -462,6 +480,12 @@ public final class SpecParser {
             }
             if (raw.indexOf('\0') >= 0) {
                 throw new SpecException(y.at(n), what + " contains a NUL character");
+            }
+            for (String part : raw.split("/")) {
+                if (part.startsWith(".wh.")) {
+                    throw new SpecException(y.at(n), what + " '" + raw + "' is named like a whiteout ('.wh.'),"
+                            + " which runtimes read as a deletion");
+                }
             }
             String p = TarPaths.normalize(raw);
             if (p == null || p.isEmpty()) {

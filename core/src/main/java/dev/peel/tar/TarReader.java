@@ -42,6 +42,7 @@ public final class TarReader implements AutoCloseable {
 
     private final InputStream in;
     private final byte[] block = new byte[512];
+    private final Map<String, String> global = new HashMap<>();
     private long position;
     private long remaining;
     private long padding;
@@ -59,7 +60,7 @@ public final class TarReader implements AutoCloseable {
         if (eof) {
             return null;
         }
-        Map<String, String> pax = new HashMap<>();
+        Map<String, String> pax = new HashMap<>(global);
         String longName = null;
         String longLink = null;
         while (true) {
@@ -82,6 +83,9 @@ public final class TarReader implements AutoCloseable {
                 skip(pad(size));
                 if (type == 'x') {
                     parsePax(data, pax);
+                } else if (type == 'g') {
+                    parsePax(data, global);
+                    parsePax(data, pax);
                 } else if (type == 'L') {
                     longName = cString(data, 0, data.length);
                 } else if (type == 'K') {
@@ -103,12 +107,12 @@ public final class TarReader implements AutoCloseable {
             String link = longLink != null ? longLink : cString(block, 157, 100);
             name = pax.getOrDefault("path", name);
             link = pax.getOrDefault("linkpath", link);
-            long uid = pax.containsKey("uid") ? Long.parseLong(pax.get("uid")) : number(108, 8);
-            long gid = pax.containsKey("gid") ? Long.parseLong(pax.get("gid")) : number(116, 8);
+            long uid = pax.containsKey("uid") ? paxNumber(pax, "uid") : number(108, 8);
+            long gid = pax.containsKey("gid") ? paxNumber(pax, "gid") : number(116, 8);
             if (pax.containsKey("size")) {
-                size = Long.parseLong(pax.get("size"));
+                size = paxNumber(pax, "size");
             }
-            long mtime = pax.containsKey("mtime") ? (long) Double.parseDouble(pax.get("mtime")) : number(136, 12);
+            long mtime = pax.containsKey("mtime") ? paxNumber(pax, "mtime") : number(136, 12);
             String uname = pax.getOrDefault("uname", cString(block, 265, 32));
             String gname = pax.getOrDefault("gname", cString(block, 297, 32));
             int mode = (int) (number(100, 8) & 07777);
@@ -263,6 +267,22 @@ public final class TarReader implements AutoCloseable {
         return new String(b, off, end - off, StandardCharsets.UTF_8);
     }
 
+    /** A PAX number; fractional mtimes keep their whole seconds. */
+    private static long paxNumber(Map<String, String> pax, String key) throws IOException {
+        String v = pax.get(key);
+        int dot = v.indexOf('.');
+        String whole = dot >= 0 ? v.substring(0, dot) : v;
+        try {
+            long n = Long.parseLong(whole);
+            if (n < 0 && !key.equals("mtime")) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IOException("bad PAX " + key + " '" + v + "'");
+        }
+    }
+
     private static void parsePax(byte[] data, Map<String, String> out) throws IOException {
         int i = 0;
         while (i < data.length) {
@@ -276,7 +296,7 @@ public final class TarReader implements AutoCloseable {
             } catch (NumberFormatException e) {
                 throw new IOException("bad PAX record length");
             }
-            if (len <= 0 || i + len > data.length) {
+            if (sp >= data.length || len < sp - i + 3 || i + len > data.length || data[i + len - 1] != '\n') {
                 throw new IOException("bad PAX record");
             }
             String rec = new String(data, sp + 1, i + len - sp - 2, StandardCharsets.UTF_8);

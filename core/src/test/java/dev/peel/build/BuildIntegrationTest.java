@@ -206,9 +206,9 @@ class BuildIntegrationTest {
                 "--storage-driver=vfs");
         List<String> load = new ArrayList<>(podman);
         load.addAll(List.of("load", "-i", docker.toString()));
-        assertTrue(Tools.run(load, null, Map.of(), 120).ok().out().contains("Loaded image: localhost/demo:1"));
+        assertTrue(Tools.run(load, null, Map.of(), 120).ok().out().contains("Loaded image: docker.io/library/demo:1"));
         List<String> inspect = new ArrayList<>(podman);
-        inspect.addAll(List.of("image", "inspect", "localhost/demo:1", "--format", "{{.Id}} {{.Config.User}} {{.Config.Entrypoint}}"));
+        inspect.addAll(List.of("image", "inspect", "docker.io/library/demo:1", "--format", "{{.Id}} {{.Config.User}} {{.Config.Entrypoint}}"));
         String configDigest = r.images().get(0).manifest().config().digest().hex();
         assertEquals(configDigest + " 1000 [/bin/busybox sh -c]", Tools.run(inspect, null, Map.of(), 60).ok().out().trim());
     }
@@ -235,6 +235,30 @@ class BuildIntegrationTest {
         assertTrue(refuse.getMessage().contains("not an OCI layout"), refuse.getMessage());
         assertEquals("mine", Files.readString(notALayout.resolve("precious.txt")));
         assertFalse(Files.exists(notALayout.resolve("index.json")));
+    }
+
+    @Test
+    void outputsInsideASourceFolderAreNotCopiedIntoTheImage() throws Exception {
+        Path project = Files.createDirectories(tmp.resolve("project"));
+        Files.writeString(project.resolve("app.txt"), "app");
+        Path f = project.resolve("spec.yaml");
+        Files.writeString(f, "created: 2024-01-01T00:00:00Z\nfiles: [{path: /app, source: .}]\n");
+        Spec s = SpecParser.parse(f);
+        Outputs out = new Outputs(project.resolve("out"), project.resolve("img.tar"), null, null);
+        Build.Result first = new Build(s, BuildOptions.defaults()).run(out);
+        Build.Result second = new Build(s, BuildOptions.defaults()).run(out);
+        assertEquals(first.digest(), second.digest(), "the first build's output must not leak into the second");
+        String files = Tools.run("sh", "-c", "gzip -dc " + project.resolve("out/blobs/sha256") + "/" 
+                + first.images().get(0).layers().get(0).digest().hex() + " | tar -tf -").ok().out();
+        assertEquals(List.of("app/", "app/app.txt", "app/spec.yaml"), files.lines().toList());
+    }
+
+    @Test
+    void dockerArchiveTagsMustBeNamesDockerAccepts() throws Exception {
+        SpecException e = assertThrows(SpecException.class,
+                () -> build(RUN_SPEC, new Outputs(null, null, tmp.resolve("d.tar"), null), "Bad/Name:1"));
+        assertTrue(e.getMessage().contains("docker does not accept"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("d.tar")));
     }
 
     @Test

@@ -161,7 +161,18 @@ class SpecParserTest {
         assertTrue(error("accounts: {run-as: ghost}\n").problem().contains("neither a declared user"));
         assertTrue(error("accounts: {users: [{name: a, uid: 5}, {name: b, uid: 5}]}\n").problem().contains("uid 5 is used by"));
         assertTrue(error("files: [{path: /a, content: x\n").problem().startsWith("not valid YAML"));
+        assertTrue(error("created: 99999999999999999\n").problem().contains("not a timestamp"));
+        assertTrue(error("files: [{path: /etc/.wh.passwd, content: x}]\n").problem().contains("whiteout"));
+        assertTrue(error("accounts: {run-as: \"99999999999\"}\n").problem().contains("neither a declared user"));
         assertEquals(1, error("").position().line());
+    }
+
+    @Test
+    void aSourceThatLinksToAFolderCopiesTheFolder() throws Exception {
+        Files.createSymbolicLink(dir.resolve("site-link"), Path.of("site"));
+        Spec.FileSpec f = parse("files: [{path: /srv, source: site-link}]\n").files().get(0);
+        assertEquals(Spec.FileSpec.Kind.TREE, f.kind());
+        assertEquals(dir.resolve("site").toRealPath(), f.source());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.peel.tar;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peel.testing.Tools;
@@ -99,6 +100,28 @@ class TarWriterTest {
         assertFalse(s.contains("atime"));
         assertFalse(s.contains("ctime"));
         assertFalse(s.contains("mtime="));
+    }
+
+    @Test
+    void malformedArchivesAreIoErrorsNotCrashes() throws Exception {
+        byte[] good = tar(List.of(TarEntry.file("n".repeat(300), 0644, 0, 0, T, text("x"))));
+        byte[] bad = good.clone();
+        // Break the PAX record's length digits (the record follows the x header; headers stay intact).
+        bad[512] = 'x';
+        assertThrows(java.io.IOException.class, () -> readAll(bad));
+        byte[] truncated = java.util.Arrays.copyOf(good, 700);
+        assertThrows(java.io.IOException.class, () -> readAll(truncated));
+        byte[] badSum = good.clone();
+        badSum[0] ^= 1;
+        assertThrows(java.io.IOException.class, () -> readAll(badSum));
+    }
+
+    static void readAll(byte[] b) throws IOException {
+        try (TarReader r = new TarReader(new ByteArrayInputStream(b))) {
+            while (r.next() != null) {
+                r.data().readAllBytes();
+            }
+        }
     }
 
     @Test
