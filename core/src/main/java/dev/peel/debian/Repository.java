@@ -1,0 +1,99 @@
+package dev.peel.debian;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.tukaani.xz.XZInputStream;
+
+/**
+ * One suite of an apt repository, read along the trust chain: InRelease verified against the keyring,
+ * then every index file checked against the SHA256 and size the signed Release lists. Nothing unverified
+ * is returned.
+ */
+public final class Repository {
+    private final URI base;
+    private final String suite;
+    private final Keyring keys;
+    private final Fetcher fetcher;
+
+    public Repository(URI base, String suite, Keyring keys, Fetcher fetcher) {
+        this.base = Mirrors.withSlash(base);
+        this.suite = suite;
+        this.keys = keys;
+        this.fetcher = fetcher;
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    public String suite() {
+        return suite;
+    }
+
+    /** The suite's Release, verified; {@code now} is checked against Valid-Until unless told not to. */
+    public Release release(Instant now, boolean ignoreValidUntil) throws RepositoryException {
+        URI uri = base.resolve("dists/" + suite + "/InRelease");
+        byte[] raw;
+        try {
+            raw = fetcher.get(uri);
+        } catch (Fetcher.NotFound e) {
+            throw new RepositoryException(uri + " does not exist: is '" + suite + "' a suite of " + base + "?", e);
+        } catch (IOException e) {
+            throw new RepositoryException("cannot fetch " + uri + ": " + e.getMessage(), e);
+        }
+        ClearSigned.Verified v = ClearSigned.verify(raw, keys, uri.toString());
+        Release r = Release.parse(v.text(), uri.toString());
+        r.checkFresh(now, ignoreValidUntil, uri.toString());
+        return r;
+    }
+
+    /**
+     * The Packages index of a component and architecture ({@code binary-all} too), uncompressed, after
+     * checking the compressed file's SHA256 and size against the Release. Tries .xz, then .gz, then the
+     * plain file, as listed.
+     */
+    public byte[] packages(Release release, String component, String arch) throws RepositoryException {
+        String dir = component + "/binary-" + arch + "/";
+        for (String name : List.of("Packages.xz", "Packages.gz", "Packages")) {
+            Release.FileHash expected = release.sha256().get(dir + name);
+            if (expected == null) {
+                continue;
+            }
+            URI uri = base.resolve("dists/" + suite + "/" + dir + name);
+            byte[] raw;
+            try {
+                raw = fetcher.get(uri);
+            } catch (IOException e) {
+                throw new RepositoryException("cannot fetch " + uri + ": " + e.getMessage(), e);
+            }
+            String actual = dev.peel.oci.Digest.of(raw).hex();
+            if (raw.length != expected.size() || !actual.equals(expected.sha256())) {
+                throw new RepositoryException(uri + " does not match the signed Release (sha256 " + actual + ", "
+                        + raw.length + " bytes; expected " + expected.sha256() + ", " + expected.size() + " bytes)");
+            }
+            try (InputStream in = decompress(name, raw)) {
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new RepositoryException(uri + " matches its checksum but cannot be decompressed: " + e.getMessage(), e);
+            }
+        }
+        throw new RepositoryException("the Release of " + suite + " at " + base + " lists no Packages index for "
+                + component + "/" + arch);
+    }
+
+    private static InputStream decompress(String name, byte[] raw) throws IOException {
+        InputStream in = new ByteArrayInputStream(raw);
+        if (name.endsWith(".xz")) {
+            return new XZInputStream(in);
+        }
+        if (name.endsWith(".gz")) {
+            return new GZIPInputStream(in);
+        }
+        return in;
+    }
+}
