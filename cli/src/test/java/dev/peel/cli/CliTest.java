@@ -43,7 +43,8 @@ class CliTest {
 
     @Test
     void helpDocumentsExitCodesEverywhere() {
-        for (List<String> args : List.of(List.of("--help"), List.of("build", "--help"), List.of("inspect", "--help"))) {
+        for (List<String> args : List.of(List.of("--help"), List.of("build", "--help"), List.of("inspect", "--help"),
+                List.of("resolve", "--help"))) {
             Result r = peel(args.toArray(String[]::new));
             assertEquals(0, r.exit());
             assertTrue(r.out().contains("Exit codes:") && r.out().contains("2    usage or spec error"), r.out());
@@ -112,6 +113,39 @@ class CliTest {
                 assertEquals(List.of(), left.toList(), "nothing written");
             }
         }
+    }
+
+    @Test
+    void resolvePrintsTheClosureSortedAndExplainsWhy() throws Exception {
+        Path s = spec("archs: [amd64]\ndebian:\n  suite: bookworm\n  packages: [busybox-static, \"libc6 (>= 2.36)\"]\n");
+        Result r = peel("resolve", s.toString());
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(lines.stream().sorted().toList(), lines);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("busybox-static 1:1\\.35\\.0-\\S+ amd64")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("libc6 2.36-")), r.out());
+        Result why = peel("resolve", s.toString(), "--why", "libc6");
+        assertEquals("libc6 (amd64): requested\n", why.out());
+        Result explicit = peel("resolve", spec("debian: {packages: [curl], resolve: explicit}\n").toString(), "--arch", "arm64");
+        assertEquals(0, explicit.exit(), explicit.err());
+        assertTrue(explicit.out().matches("curl \\S+ arm64\n"), explicit.out());
+    }
+
+    @Test
+    void resolveErrorsHaveTheirOwnExitCodes() throws Exception {
+        assertEquals(2, peel("resolve", spec("files: []\n").toString()).exit(), "no debian section");
+        Result bad = peel("resolve", spec("debian:\n  packages: [\"curl (>> )\"]\n").toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("peel: " + tmp.resolve("spec.yaml") + ":2:"), bad.err());
+        Result missing = peel("resolve", spec("debian: {packages: [no-such-package-at-all]}\n").toString(), "--arch", "amd64");
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("no-such-package-at-all is not available for amd64 in bookworm"), missing.err());
+        Result untrusted = peel("resolve", spec("debian:\n  sources: [{url: \"file:///nonexistent/repo\", suites: [x]}]\n"
+                + "  packages: [curl]\n").toString(), "--arch", "amd64");
+        assertEquals(3, untrusted.exit(), untrusted.err());
+        Result build = peel("build", spec("debian: {packages: [curl]}\n").toString(), "-o", tmp.resolve("o").toString());
+        assertEquals(2, build.exit());
+        assertTrue(build.err().contains("does not install Debian packages yet"), build.err());
     }
 
     @Test

@@ -66,6 +66,10 @@ public final class Build {
      * together at the end, the old ones restored if a move fails.
      */
     public Result run(Outputs out) throws SpecException, BuildException {
+        if (spec.debian() != null && !spec.debian().packages().isEmpty()) {
+            throw new SpecException(spec.debian().at(), "peel build does not install Debian packages yet",
+                    "peel resolve shows what they would be; installing them into layers is the next step");
+        }
         checkOutputs(out);
         List<TarEntry> entries = FilesLayer.entries(spec, epoch(), outputPaths(out));
         Platform dockerPlatform = out.dockerTar() == null ? null : dockerPlatform(out.dockerPlatform());

@@ -53,6 +53,21 @@ public final class Repository {
     }
 
     /**
+     * The suite's Release without checking any signature, for sources the spec marks {@code insecure}.
+     * Index files are still checked against it (integrity, not authenticity).
+     */
+    public Release unverifiedRelease(java.util.function.Consumer<String> warnings) throws RepositoryException {
+        URI uri = base.resolve("dists/" + suite + "/Release");
+        warnings.accept("WARNING: " + base + " " + suite + " is marked insecure: its packages are NOT verified"
+                + " against any signature");
+        try {
+            return Release.parse(fetcher.get(uri), uri.toString());
+        } catch (IOException e) {
+            throw new RepositoryException("cannot fetch " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The Packages index of a component and architecture ({@code binary-all} too), uncompressed, after
      * checking the compressed file's SHA256 and size against the Release. Tries .xz, then .gz, then the
      * plain file, as listed.

@@ -17,7 +17,19 @@ import java.util.SortedMap;
 public record Spec(Path file, String displayName, List<String> archs, String base, Instant created,
                    Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
                    List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
-                   SortedMap<String, String> labels, SortedMap<String, String> annotations) {
+                   SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian) {
+
+    /**
+     * The {@code debian} section: where packages come from and which to install.
+     *
+     * @param mirror null: PEEL_DEBIAN_MIRROR, then the host's apt sources
+     * @param sources empty: the defaults for {@code suite} (suite, -updates, -security; main)
+     * @param transitive false for {@code resolve: explicit} (exactly the listed packages)
+     */
+    public record Debian(String suite, java.net.URI mirror, List<dev.peel.debian.Source> sources,
+                         List<dev.peel.debian.Relation> packages, List<Position> packagePositions, boolean transitive,
+                         java.util.Set<String> exclude, Position at) {
+    }
 
     /** One {@code files} item. */
     public record FileSpec(Position at, Kind kind, String path, Path source, byte[] content, String target,

@@ -30,7 +30,10 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads and validates a spec file; every problem is a {@link SpecException} with file:line. */
 public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
-            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations");
+            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian");
+    private static final Set<String> DEBIAN_KEYS = Set.of("suite", "mirror", "snapshot", "sources", "packages", "resolve",
+            "exclude");
+    private static final Set<String> SOURCE_KEYS = Set.of("url", "suites", "components", "keyring", "insecure");
     private static final Set<String> FILE_KEYS = Set.of("path", "source", "content", "type", "mode", "dir-mode",
             "owner", "target");
     private static final Set<String> ACCOUNT_KEYS = Set.of("groups", "users", "run-as");
@@ -190,8 +193,112 @@ public final class SpecParser {
             TreeMap<String, String> annotations = present(top, "annotations")
                     ? new TreeMap<>(y.stringMap(top.get("annotations"), "annotations")) : new TreeMap<>();
 
+            Spec.Debian debian = present(top, "debian") ? debian(top.get("debian")) : null;
+
             return new Spec(file, name, List.copyOf(archs), base, created, compression, List.copyOf(files), accounts,
-                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations);
+                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian);
+        }
+
+        private Spec.Debian debian(Node node) throws SpecException {
+            Map<String, Node> m = y.mapping(node, "debian", DEBIAN_KEYS);
+            String suite = present(m, "suite") ? y.string(m.get("suite"), "debian.suite") : "bookworm";
+            if (!suite.matches("[a-z0-9][a-z0-9.+-]*")) {
+                throw new SpecException(y.at(m.get("suite")), "debian.suite '" + suite + "' is not a suite name",
+                        "write a codename such as bookworm or trixie");
+            }
+            java.net.URI mirror = present(m, "mirror") ? url(m.get("mirror"), "debian.mirror") : null;
+            if (present(m, "snapshot")) {
+                throw new SpecException(y.at(m.get("snapshot")), "debian.snapshot is not supported yet",
+                        "point debian.mirror (or PEEL_DEBIAN_MIRROR) at a snapshot of the archive instead");
+            }
+            List<dev.peel.debian.Source> sources = new ArrayList<>();
+            if (present(m, "sources")) {
+                if (present(m, "mirror")) {
+                    throw new SpecException(y.at(m.get("mirror")), "debian.mirror and debian.sources exclude each other",
+                            "sources replaces the defaults entirely; give the mirror as a source's url");
+                }
+                List<Node> items = y.sequence(m.get("sources"), "debian.sources");
+                for (int i = 0; i < items.size(); i++) {
+                    sources.add(source(items.get(i), "debian.sources[" + i + "]"));
+                }
+            }
+            List<dev.peel.debian.Relation> packages = new ArrayList<>();
+            List<Position> positions = new ArrayList<>();
+            if (present(m, "packages")) {
+                List<Node> items = y.sequence(m.get("packages"), "debian.packages");
+                for (int i = 0; i < items.size(); i++) {
+                    String p = y.string(items.get(i), "debian.packages[" + i + "]");
+                    try {
+                        dev.peel.debian.Relation r = dev.peel.debian.Relation.parse(p);
+                        if (!r.name().matches("[a-z0-9][a-z0-9+.-]+")) {
+                            throw new IllegalArgumentException("'" + r.name() + "' is not a Debian package name");
+                        }
+                        packages.add(r);
+                        positions.add(y.at(items.get(i)));
+                    } catch (IllegalArgumentException e) {
+                        throw new SpecException(y.at(items.get(i)), "debian.packages[" + i + "]: " + e.getMessage(),
+                                "write a package as name or \"name (>= version)\"");
+                    }
+                }
+            }
+            boolean transitive = true;
+            if (present(m, "resolve")) {
+                String r = y.string(m.get("resolve"), "debian.resolve");
+                if (!r.equals("transitive") && !r.equals("explicit")) {
+                    throw new SpecException(y.at(m.get("resolve")), "debian.resolve '" + r + "' is not a mode",
+                            "use transitive (dependencies too, as apt) or explicit (exactly the listed packages)");
+                }
+                transitive = r.equals("transitive");
+            }
+            java.util.Set<String> exclude = new java.util.TreeSet<>(present(m, "exclude")
+                    ? y.stringList(m.get("exclude"), "debian.exclude") : List.of());
+            return new Spec.Debian(suite, mirror, List.copyOf(sources), List.copyOf(packages), List.copyOf(positions),
+                    transitive, exclude, y.at(node));
+        }
+
+        private dev.peel.debian.Source source(Node node, String what) throws SpecException {
+            Map<String, Node> m = y.mapping(node, what, SOURCE_KEYS);
+            if (!present(m, "url")) {
+                throw new SpecException(y.at(node), what + " needs a url");
+            }
+            java.net.URI url = url(m.get("url"), what + ".url");
+            if (!present(m, "suites")) {
+                throw new SpecException(y.at(node), what + " needs suites", "for example suites: [bookworm]");
+            }
+            List<String> suites = y.stringList(m.get("suites"), what + ".suites");
+            List<String> components = present(m, "components") ? y.stringList(m.get("components"), what + ".components")
+                    : List.of("main");
+            Path keyring = null;
+            if (present(m, "keyring")) {
+                String k = y.string(m.get("keyring"), what + ".keyring");
+                keyring = dir.resolve(k).normalize();
+                if (!Files.isRegularFile(keyring)) {
+                    throw new SpecException(y.at(m.get("keyring")), "keyring '" + k + "' does not exist (looked for " + keyring + ")",
+                            "keyrings are relative to the spec's folder; armored (.asc) or binary (.gpg)");
+                }
+            }
+            boolean insecure = false;
+            if (present(m, "insecure")) {
+                String v = y.string(m.get("insecure"), what + ".insecure");
+                if (!v.equals("true") && !v.equals("false")) {
+                    throw new SpecException(y.at(m.get("insecure")), what + ".insecure must be true or false, not '" + v + "'");
+                }
+                insecure = v.equals("true");
+            }
+            return new dev.peel.debian.Source(url, suites, components, keyring, insecure);
+        }
+
+        private java.net.URI url(Node n, String what) throws SpecException {
+            String u = y.string(n, what);
+            try {
+                java.net.URI uri = new java.net.URI(u);
+                if (!List.of("http", "https", "file").contains(uri.getScheme())) {
+                    throw new java.net.URISyntaxException(u, "not http, https or file");
+                }
+                return uri;
+            } catch (java.net.URISyntaxException e) {
+                throw new SpecException(y.at(n), what + " '" + u + "' is not an http, https or file URL");
+            }
         }
 
         private boolean present(Map<String, Node> m, String key) {

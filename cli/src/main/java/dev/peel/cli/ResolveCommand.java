@@ -1,0 +1,83 @@
+package dev.peel.cli;
+
+import dev.peel.build.Resolution;
+import dev.peel.debian.RepositoryException;
+import dev.peel.debian.Resolver;
+import dev.peel.oci.Platform;
+import dev.peel.spec.Spec;
+import dev.peel.spec.SpecException;
+import dev.peel.spec.SpecParser;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "resolve", mixinStandardHelpOptions = true,
+        description = {"Prints the Debian packages a spec's debian section would install: one 'name version arch'",
+                "a line, sorted by name, as apt-get -s would install them on an empty system (no Recommends).",
+                "Indexes are verified along the chain InRelease → Packages before use."},
+        footer = ExitCodes.HELP)
+final class ResolveCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec command;
+
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The image spec (YAML) with a debian section.")
+    Path spec;
+
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Debian architecture(s) to resolve for (default: the spec's archs).")
+    List<String> archs = new ArrayList<>();
+
+    @Option(names = "--why", paramLabel = "PKG", description = "Print the chain that pulled PKG in, instead of the list.")
+    String why;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = command.commandLine().getOut();
+        PrintWriter err = command.commandLine().getErr();
+        for (String a : archs) {
+            if (Platform.ofDebianArch(a).isEmpty()) {
+                err.println("peel resolve: unknown --arch '" + a + "'; use Debian names: " + String.join(", ", Platform.debianArchs()));
+                return ExitCodes.USAGE;
+            }
+        }
+        try {
+            Spec s = SpecParser.parse(spec, spec.toString());
+            List<String> wanted = archs.isEmpty() ? s.archs() : archs;
+            Map<String, Resolver.Result> results = Resolution.resolve(s, wanted, System.getenv(), Path.of("/etc/apt"),
+                    w -> err.println("peel: " + w), Instant.now());
+            for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
+                if (why != null) {
+                    String chain = e.getValue().why().get(why);
+                    if (chain == null) {
+                        err.println("peel resolve: " + why + " is not in the closure for " + e.getKey());
+                        return ExitCodes.FAILED;
+                    }
+                    out.println(why + " (" + e.getKey() + "): " + chain);
+                } else {
+                    e.getValue().lines().forEach(out::println);
+                }
+            }
+            out.flush();
+            return ExitCodes.OK;
+        } catch (SpecException e) {
+            err.println("peel: " + e.getMessage());
+            return ExitCodes.USAGE;
+        } catch (RepositoryException e) {
+            err.println("peel: " + e.getMessage());
+            return ExitCodes.UNTRUSTED;
+        } catch (Resolver.ResolveException e) {
+            err.println("peel: cannot resolve " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+    }
+}

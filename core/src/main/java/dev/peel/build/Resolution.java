@@ -1,0 +1,61 @@
+package dev.peel.build;
+
+import dev.peel.debian.Fetcher;
+import dev.peel.debian.Mirrors;
+import dev.peel.debian.RepositoryException;
+import dev.peel.debian.Resolver;
+import dev.peel.debian.Source;
+import dev.peel.debian.Sources;
+import dev.peel.debian.Universe;
+import dev.peel.spec.Position;
+import dev.peel.spec.Spec;
+import dev.peel.spec.SpecException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** The spec's Debian packages resolved per architecture, from its sources, along the trust chain. */
+public final class Resolution {
+    private Resolution() {
+    }
+
+    /**
+     * The sources a spec reads: its own list, else the defaults for its suite on its mirror, else on
+     * PEEL_DEBIAN_MIRROR, else on the Debian archive of the host's apt sources ({@code etcApt}).
+     */
+    public static List<Source> sources(Spec.Debian d, Map<String, String> env, Path etcApt) throws SpecException {
+        if (!d.sources().isEmpty()) {
+            return d.sources();
+        }
+        URI archive = d.mirror() != null ? d.mirror() : Mirrors.archive(env, etcApt).orElseThrow(() -> new SpecException(d.at(),
+                "no Debian mirror: the spec names none, PEEL_DEBIAN_MIRROR is not set, and the host's apt sources name no Debian archive",
+                "add debian.mirror: <url of a Debian archive> or set PEEL_DEBIAN_MIRROR"));
+        return Source.defaults(archive, Mirrors.security(archive, etcApt), d.suite());
+    }
+
+    /** Resolves the spec's packages for each arch, in order. */
+    public static Map<String, Resolver.Result> resolve(Spec spec, List<String> archs, Map<String, String> env, Path etcApt,
+                                                       Consumer<String> warnings, Instant now)
+            throws SpecException, RepositoryException, Resolver.ResolveException {
+        Spec.Debian d = spec.debian();
+        if (d == null || d.packages().isEmpty()) {
+            throw new SpecException(new Position(spec.displayName(), 1, 1), "the spec lists no Debian packages",
+                    "add debian: {suite: bookworm, packages: [...]}");
+        }
+        Sources sources = new Sources(sources(d, env, etcApt), new Fetcher(), warnings);
+        Map<String, Resolver.Result> out = new LinkedHashMap<>();
+        for (String arch : archs) {
+            Universe u = sources.universe(arch, now);
+            try {
+                out.put(arch, new Resolver(u, d.transitive(), d.exclude()).resolve(d.packages()));
+            } catch (Resolver.ResolveException e) {
+                throw new Resolver.ResolveException("for " + arch + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+}
