@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 /** The {@code peel} command. */
 @Command(name = "peel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Builds minimal, reproducible OCI images from a YAML spec, without a daemon.",
-        subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, LockCommand.class, CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)
 public final class Main {
     @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,

@@ -53,6 +53,10 @@ final class ResolveCommand implements Callable<Integer> {
         try {
             Spec s = SpecParser.parse(spec, spec.toString());
             List<String> wanted = archs.isEmpty() ? s.archs() : archs;
+            String stale = Resolution.staleLock(s, wanted);
+            if (stale != null) {
+                err.println("peel: note: " + stale);
+            }
             Map<String, Resolver.Result> results = Resolution.resolve(s, wanted, System.getenv(), Path.of("/etc/apt"),
                     w -> err.println("peel: " + w), Instant.now());
             for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {

@@ -44,7 +44,7 @@ class CliTest {
     @Test
     void helpDocumentsExitCodesEverywhere() {
         for (List<String> args : List.of(List.of("--help"), List.of("build", "--help"), List.of("inspect", "--help"),
-                List.of("resolve", "--help"))) {
+                List.of("resolve", "--help"), List.of("lock", "--help"))) {
             Result r = peel(args.toArray(String[]::new));
             assertEquals(0, r.exit());
             assertTrue(r.out().contains("Exit codes:") && r.out().contains("2    usage or spec error"), r.out());
@@ -129,6 +129,33 @@ class CliTest {
         Result explicit = peel("resolve", spec("debian: {packages: [curl], resolve: explicit}\n").toString(), "--arch", "arm64");
         assertEquals(0, explicit.exit(), explicit.err());
         assertTrue(explicit.out().matches("curl \\S+ arm64\n"), explicit.out());
+    }
+
+    @Test
+    void lockRecordsTheClosureAndGoesStaleWhenTheSpecChanges() throws Exception {
+        Path s = tmp.resolve("image.yaml");
+        Files.writeString(s, "archs: [amd64, arm64]\ndebian:\n  packages: [\"libc6 (>= 2.36)\", zlib1g]\n");
+        Result lock = peel("lock", s.toString(), "-q");
+        assertEquals(0, lock.exit(), lock.err());
+        Path file = tmp.resolve("image.lock.json");
+        assertEquals(file.toString(), lock.out().trim());
+        byte[] bytes = Files.readAllBytes(file);
+        dev.peel.debian.Lock l = dev.peel.debian.Lock.parse(bytes);
+        assertEquals(java.util.Arrays.toString(bytes), java.util.Arrays.toString(l.toJson()), "parses back to the same bytes");
+        assertEquals(List.of("libc6 (>= 2.36)", "zlib1g"), l.request().packages());
+        assertEquals(java.util.Set.of("amd64", "arm64"), l.archs().keySet());
+        assertEquals(3, l.sources().size(), "bookworm, bookworm-updates, bookworm-security");
+        assertTrue(l.sources().stream().allMatch(x -> x.inReleaseSha256().matches("[0-9a-f]{64}")));
+        for (String arch : List.of("amd64", "arm64")) {
+            List<String> locked = l.archs().get(arch).stream().map(p -> p.name() + " " + p.version() + " " + p.arch()).toList();
+            assertEquals(peel("resolve", s.toString(), "--arch", arch).out().lines().toList(), locked);
+            assertTrue(l.archs().get(arch).stream().allMatch(p -> p.size() > 0 && p.filename().startsWith("pool/")));
+        }
+        Files.writeString(s, "archs: [amd64]\ndebian:\n  packages: [\"libc6 (>= 2.36)\", zlib1g, libzstd1]\n");
+        Result stale = peel("resolve", s.toString());
+        assertEquals(0, stale.exit());
+        assertTrue(stale.err().contains("image.lock.json is stale: the spec's packages changed (added [libzstd1], removed [])"),
+                stale.err());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.peel.build;
 
 import dev.peel.debian.Fetcher;
+import dev.peel.debian.Lock;
 import dev.peel.debian.Mirrors;
 import dev.peel.debian.RepositoryException;
 import dev.peel.debian.Resolver;
@@ -41,6 +42,56 @@ public final class Resolution {
     public static Map<String, Resolver.Result> resolve(Spec spec, List<String> archs, Map<String, String> env, Path etcApt,
                                                        Consumer<String> warnings, Instant now)
             throws SpecException, RepositoryException, Resolver.ResolveException {
+        return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, new LinkedHashMap<>());
+    }
+
+    /** Resolves and writes the spec's lock next to it ({@link #lockPath}), atomically; returns it. */
+    public static Lock lock(Spec spec, List<String> archs, Map<String, String> env, Path etcApt, Consumer<String> warnings,
+                            Instant now) throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
+        Map<String, Universe> universes = new LinkedHashMap<>();
+        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, universes);
+        Lock lock = Lock.of(request(spec.debian()), universes, results);
+        Path target = lockPath(spec);
+        Path tmp = java.nio.file.Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            java.nio.file.Files.write(tmp, lock.toJson());
+            dev.peel.layout.LayoutWriter.publish(tmp, target);
+        } finally {
+            java.nio.file.Files.deleteIfExists(tmp);
+        }
+        return lock;
+    }
+
+    /** {@code image.yaml} → {@code image.lock.json}, beside it. */
+    public static Path lockPath(Spec spec) {
+        String name = spec.file().getFileName().toString().replaceFirst("\\.(ya?ml)$", "");
+        return spec.file().toAbsolutePath().resolveSibling(name + ".lock.json");
+    }
+
+    /** What the spec asks, in the form a lock records. */
+    public static Lock.Request request(Spec.Debian d) {
+        return new Lock.Request(d.suite(), d.packages().stream().map(Object::toString).toList(),
+                d.transitive() ? "transitive" : "explicit", List.copyOf(new java.util.TreeSet<>(d.exclude())));
+    }
+
+    /** Why the spec's lock file (if any) is stale, or null when there is none or it is current. */
+    public static String staleLock(Spec spec, List<String> archs) {
+        Path p = lockPath(spec);
+        if (!java.nio.file.Files.isRegularFile(p) || spec.debian() == null) {
+            return null;
+        }
+        try {
+            String why = Lock.parse(java.nio.file.Files.readAllBytes(p)).staleness(request(spec.debian()), archs);
+            return why == null ? null : p.getFileName() + " is stale: " + why + "; run peel lock";
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return p.getFileName() + " cannot be read (" + e.getMessage() + "); run peel lock";
+        }
+    }
+
+    private static Map<String, Resolver.Result> resolveWithUniverses(Spec spec, List<String> archs, Map<String, String> env,
+                                                                     Path etcApt, Consumer<String> warnings, Instant now,
+                                                                     Map<String, Universe> universes)
+            throws SpecException, RepositoryException, Resolver.ResolveException {
         Spec.Debian d = spec.debian();
         if (d == null || d.packages().isEmpty()) {
             throw new SpecException(new Position(spec.displayName(), 1, 1), "the spec lists no Debian packages",
@@ -50,6 +101,7 @@ public final class Resolution {
         Map<String, Resolver.Result> out = new LinkedHashMap<>();
         for (String arch : archs) {
             Universe u = sources.universe(arch, now);
+            universes.put(arch, u);
             try {
                 out.put(arch, new Resolver(u, d.transitive(), d.exclude()).resolve(d.packages()));
             } catch (Resolver.ResolveException e) {

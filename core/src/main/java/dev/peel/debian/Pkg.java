@@ -8,15 +8,16 @@ import java.util.Locale;
  * One binary package version of an index, with the relations the resolver reads.
  *
  * @param depends Pre-Depends then Depends, each a group of alternatives
+ * @param base the repository that lists it (pool paths are relative to it)
  * @param suite the suite whose index listed it
  */
-public record Pkg(String name, Version version, String arch, String multiArch, String source, String suite,
+public record Pkg(java.net.URI base, String name, Version version, String arch, String multiArch, String source, String suite,
                   String component, List<List<Relation>> depends, List<Relation> provides,
                   List<List<Relation>> conflicts, List<List<Relation>> breaks, String priority, boolean essential,
                   Deb822.Stanza stanza) {
 
     /** Reads a Packages stanza; {@code what} names it in errors. */
-    static Pkg of(Deb822.Stanza s, String suite, String component, String what) {
+    static Pkg of(Deb822.Stanza s, java.net.URI base, String suite, String component, String what) {
         String name = s.get("Package");
         String v = s.get("Version");
         if (name == null || v == null) {
@@ -31,7 +32,7 @@ public record Pkg(String name, Version version, String arch, String multiArch, S
         String source = s.get("Source");
         source = source == null ? name : source.replaceFirst("\\s*\\(.*", "").strip();
         String ma = s.get("Multi-Arch");
-        return new Pkg(name, Version.parse(v), s.get("Architecture"), ma == null ? "no" : ma.toLowerCase(Locale.ROOT),
+        return new Pkg(base, name, Version.parse(v), s.get("Architecture"), ma == null ? "no" : ma.toLowerCase(Locale.ROOT),
                 source, suite, component, List.copyOf(depends), List.copyOf(provides),
                 Relation.parseField(s.get("Conflicts")), Relation.parseField(s.get("Breaks")),
                 s.get("Priority") == null ? "optional" : s.get("Priority"), "yes".equalsIgnoreCase(s.get("Essential")), s);

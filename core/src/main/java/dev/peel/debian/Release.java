@@ -12,15 +12,19 @@ import java.util.Map;
  * A suite's signed Release: its fields, and the SHA256 and size of every index file it lists (the next
  * link of the trust chain).
  */
-public record Release(Deb822.Stanza fields, Map<String, FileHash> sha256, Instant date, Instant validUntil) {
+public record Release(Deb822.Stanza fields, Map<String, FileHash> sha256, Instant date, Instant validUntil,
+                      String fileSha256) {
     /** An index file's expected digest (hex) and size. */
     public record FileHash(String sha256, long size) {
     }
 
     private static final DateTimeFormatter RFC_1123 = DateTimeFormatter.RFC_1123_DATE_TIME.withLocale(Locale.ROOT);
 
-    /** Parses a verified Release text; {@code what} names it in errors. */
-    public static Release parse(byte[] text, String what) throws RepositoryException {
+    /**
+     * Parses a verified Release text; {@code what} names it in errors, {@code fileSha256} is the digest of
+     * the file as fetched (the InRelease a lock records).
+     */
+    public static Release parse(byte[] text, String what, String fileSha256) throws RepositoryException {
         Deb822.Stanza s;
         try {
             var stanzas = Deb822.parse(text);
@@ -51,7 +55,7 @@ public record Release(Deb822.Stanza fields, Map<String, FileHash> sha256, Instan
                 throw new RepositoryException(what + ": bad size in '" + l + "'");
             }
         }
-        return new Release(s, files, time(s.get("Date"), what), time(s.get("Valid-Until"), what));
+        return new Release(s, files, time(s.get("Date"), what), time(s.get("Valid-Until"), what), fileSha256);
     }
 
     private static Instant time(String v, String what) throws RepositoryException {

@@ -47,7 +47,7 @@ public final class Repository {
             throw new RepositoryException("cannot fetch " + uri + ": " + e.getMessage(), e);
         }
         ClearSigned.Verified v = ClearSigned.verify(raw, keys, uri.toString());
-        Release r = Release.parse(v.text(), uri.toString());
+        Release r = Release.parse(v.text(), uri.toString(), dev.peel.oci.Digest.of(raw).hex());
         r.checkFresh(now, ignoreValidUntil, uri.toString());
         return r;
     }
@@ -61,7 +61,8 @@ public final class Repository {
         warnings.accept("WARNING: " + base + " " + suite + " is marked insecure: its packages are NOT verified"
                 + " against any signature");
         try {
-            return Release.parse(fetcher.get(uri), uri.toString());
+            byte[] raw = fetcher.get(uri);
+            return Release.parse(raw, uri.toString(), dev.peel.oci.Digest.of(raw).hex());
         } catch (IOException e) {
             throw new RepositoryException("cannot fetch " + uri + ": " + e.getMessage(), e);
         }

@@ -34,9 +34,10 @@ public final class Sources {
             for (String suite : s.suites()) {
                 Repository r = new Repository(s.url(), suite, keys, fetcher);
                 Release release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, false);
+                u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));
                 for (String component : s.components()) {
                     try {
-                        u.add(Deb822.parse(r.packages(release, component, arch)), suite, component);
+                        u.add(Deb822.parse(r.packages(release, component, arch)), s.url(), suite, component);
                     } catch (Deb822.ParseException e) {
                         throw new RepositoryException(s.url() + " " + suite + "/" + component + "/" + arch
                                 + " Packages is malformed: " + e.getMessage(), e);

@@ -14,6 +14,12 @@ public final class Universe {
     private final Map<String, List<Pkg>> byName = new HashMap<>();
     private final Map<String, List<Pkg>> providers = new HashMap<>();
     private final List<String> suites = new ArrayList<>();
+    private final List<Origin> origins = new ArrayList<>();
+
+    /** A suite read into this universe, and the digest of the InRelease it was read from. */
+    public record Origin(java.net.URI base, String suite, List<String> components, String inReleaseSha256,
+                         java.time.Instant date) {
+    }
 
     public Universe(String arch) {
         this.arch = arch;
@@ -23,8 +29,22 @@ public final class Universe {
         return arch;
     }
 
+    /** Records which suite (and signed file) the following {@link #add} calls come from. */
+    public void origin(Origin o) {
+        origins.add(o);
+    }
+
+    public List<Origin> origins() {
+        return List.copyOf(origins);
+    }
+
     /** Adds a parsed Packages index of a suite and component. */
     public void add(List<Deb822.Stanza> stanzas, String suite, String component) {
+        add(stanzas, null, suite, component);
+    }
+
+    /** Adds a parsed Packages index of a suite and component of the repository at {@code base}. */
+    public void add(List<Deb822.Stanza> stanzas, java.net.URI base, String suite, String component) {
         if (!suites.contains(suite)) {
             suites.add(suite);
         }
@@ -33,7 +53,7 @@ public final class Universe {
             if (!arch.equals(a) && !"all".equals(a)) {
                 continue;
             }
-            Pkg p = Pkg.of(s, suite, component, suite + "/" + component);
+            Pkg p = Pkg.of(s, base, suite, component, suite + "/" + component);
             byName.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p);
             for (Relation pr : p.provides()) {
                 providers.computeIfAbsent(pr.name(), k -> new ArrayList<>()).add(p);

@@ -33,6 +33,49 @@ public final class Json {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The same document for people (lock files that are read in reviews): keys sorted, two-space indent,
+     * one member a line, a final newline. Parses back to the same value as {@link #write}.
+     */
+    public static byte[] writePretty(Object value) {
+        StringBuilder sb = new StringBuilder(256);
+        pretty(sb, value, "");
+        sb.append('\n');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void pretty(StringBuilder sb, Object v, String indent) {
+        if (v instanceof Map<?, ?> m && !m.isEmpty()) {
+            TreeMap<String, Object> sorted = new TreeMap<>(Json::compareCodePoints);
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (e.getValue() != null) {
+                    sorted.put((String) e.getKey(), e.getValue());
+                }
+            }
+            sb.append("{\n");
+            int i = 0;
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                sb.append(indent).append("  ");
+                string(sb, e.getKey());
+                sb.append(": ");
+                pretty(sb, e.getValue(), indent + "  ");
+                sb.append(++i < sorted.size() ? ",\n" : "\n");
+            }
+            sb.append(indent).append('}');
+        } else if (v instanceof Collection<?> c && !c.isEmpty()) {
+            sb.append("[\n");
+            int i = 0;
+            for (Object o : c) {
+                sb.append(indent).append("  ");
+                pretty(sb, o, indent + "  ");
+                sb.append(++i < c.size() ? ",\n" : "\n");
+            }
+            sb.append(indent).append(']');
+        } else {
+            write(sb, v);
+        }
+    }
+
     private static void write(StringBuilder sb, Object v) {
         if (v == null || v == NULL) {
             sb.append("null");

@@ -1,0 +1,76 @@
+package dev.peel.cli;
+
+import dev.peel.build.Resolution;
+import dev.peel.debian.Lock;
+import dev.peel.debian.RepositoryException;
+import dev.peel.debian.Resolver;
+import dev.peel.oci.Platform;
+import dev.peel.spec.Spec;
+import dev.peel.spec.SpecException;
+import dev.peel.spec.SpecParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "lock", mixinStandardHelpOptions = true,
+        description = {"Resolves a spec's Debian packages and writes its lock beside it: image.yaml → image.lock.json.",
+                "Per arch, each package's name, version, arch, source package, suite/component, pool path, SHA256",
+                "and size; the sources with the digests of their InRelease files; the request it answers."},
+        footer = ExitCodes.HELP)
+final class LockCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec command;
+
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The image spec (YAML) with a debian section.")
+    Path spec;
+
+    @Option(names = "--arch", paramLabel = "ARCH", description = "Debian architecture(s) to lock (default: the spec's archs).")
+    List<String> archs = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        PrintWriter out = command.commandLine().getOut();
+        PrintWriter err = command.commandLine().getErr();
+        for (String a : archs) {
+            if (Platform.ofDebianArch(a).isEmpty()) {
+                err.println("peel lock: unknown --arch '" + a + "'; use Debian names: " + String.join(", ", Platform.debianArchs()));
+                return ExitCodes.USAGE;
+            }
+        }
+        try {
+            Spec s = SpecParser.parse(spec, spec.toString());
+            List<String> wanted = archs.isEmpty() ? s.archs() : archs;
+            Lock lock = Resolution.lock(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w), Instant.now());
+            if (!parent.quiet) {
+                err.println("locked " + lock.archs().values().stream().mapToInt(List::size).sum() + " packages for "
+                        + String.join(", ", lock.archs().keySet()) + " → " + Resolution.lockPath(s));
+            }
+            out.println(Resolution.lockPath(s));
+            out.flush();
+            return ExitCodes.OK;
+        } catch (SpecException e) {
+            err.println("peel: " + e.getMessage());
+            return ExitCodes.USAGE;
+        } catch (RepositoryException e) {
+            err.println("peel: " + e.getMessage());
+            return ExitCodes.UNTRUSTED;
+        } catch (Resolver.ResolveException e) {
+            err.println("peel: cannot resolve " + e.getMessage());
+            return ExitCodes.FAILED;
+        } catch (IOException e) {
+            err.println("peel: writing the lock failed: " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+    }
+}
