@@ -51,7 +51,7 @@ final class LockCommand implements Callable<Integer> {
         try {
             Spec s = SpecParser.parse(spec, spec.toString());
             List<String> wanted = archs.isEmpty() ? s.archs() : archs;
-            Lock lock = Resolution.lock(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w), Instant.now());
+            Lock lock = Resolution.lock(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w), Instant.now(), parent.cache());
             if (!parent.quiet) {
                 err.println("locked " + lock.archs().values().stream().mapToInt(List::size).sum() + " packages for "
                         + String.join(", ", lock.archs().keySet()) + " → " + Resolution.lockPath(s));

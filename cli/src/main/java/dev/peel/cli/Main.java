@@ -14,6 +14,14 @@ public final class Main {
             description = "Print only results (digests, listings); no progress or summaries.")
     boolean quiet;
 
+    @Option(names = "--cache", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "peel's cache (verified package indexes, …); default $XDG_CACHE_HOME/peel or ~/.cache/peel.")
+    java.nio.file.Path cache;
+
+    dev.peel.cache.Cache cache() {
+        return dev.peel.cache.Cache.at(cache, System.getenv());
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

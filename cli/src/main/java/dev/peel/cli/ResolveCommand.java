@@ -58,7 +58,7 @@ final class ResolveCommand implements Callable<Integer> {
                 err.println("peel: note: " + stale);
             }
             Map<String, Resolver.Result> results = Resolution.resolve(s, wanted, System.getenv(), Path.of("/etc/apt"),
-                    w -> err.println("peel: " + w), Instant.now());
+                    w -> err.println("peel: " + w), Instant.now(), parent.cache());
             for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
                 if (why != null) {
                     String chain = e.getValue().why().get(why);

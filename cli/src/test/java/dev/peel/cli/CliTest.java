@@ -24,6 +24,11 @@ class CliTest {
     }
 
     Result peel(String... args) {
+        // Every run uses a cache of this test's own, never the user's.
+        String[] withCache = java.util.Arrays.copyOf(args, args.length + 2);
+        withCache[args.length] = "--cache";
+        withCache[args.length + 1] = tmp.resolve("cache").toString();
+        args = args.length > 0 && (args[0].equals("resolve") || args[0].equals("lock")) ? withCache : args;
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);

@@ -1,5 +1,6 @@
 package dev.peel.build;
 
+import dev.peel.cache.Cache;
 import dev.peel.debian.Fetcher;
 import dev.peel.debian.Lock;
 import dev.peel.debian.Mirrors;
@@ -40,16 +41,16 @@ public final class Resolution {
 
     /** Resolves the spec's packages for each arch, in order. */
     public static Map<String, Resolver.Result> resolve(Spec spec, List<String> archs, Map<String, String> env, Path etcApt,
-                                                       Consumer<String> warnings, Instant now)
+                                                       Consumer<String> warnings, Instant now, Cache cache)
             throws SpecException, RepositoryException, Resolver.ResolveException {
-        return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, new LinkedHashMap<>());
+        return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, new LinkedHashMap<>());
     }
 
     /** Resolves and writes the spec's lock next to it ({@link #lockPath}), atomically; returns it. */
     public static Lock lock(Spec spec, List<String> archs, Map<String, String> env, Path etcApt, Consumer<String> warnings,
-                            Instant now) throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
+                            Instant now, Cache cache) throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
         Map<String, Universe> universes = new LinkedHashMap<>();
-        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, universes);
+        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes);
         Lock lock = Lock.of(request(spec.debian()), universes, results);
         Path target = lockPath(spec);
         Path tmp = java.nio.file.Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
@@ -90,14 +91,14 @@ public final class Resolution {
 
     private static Map<String, Resolver.Result> resolveWithUniverses(Spec spec, List<String> archs, Map<String, String> env,
                                                                      Path etcApt, Consumer<String> warnings, Instant now,
-                                                                     Map<String, Universe> universes)
+                                                                     Cache cache, Map<String, Universe> universes)
             throws SpecException, RepositoryException, Resolver.ResolveException {
         Spec.Debian d = spec.debian();
         if (d == null || d.packages().isEmpty()) {
             throw new SpecException(new Position(spec.displayName(), 1, 1), "the spec lists no Debian packages",
                     "add debian: {suite: bookworm, packages: [...]}");
         }
-        Sources sources = new Sources(sources(d, env, etcApt), new Fetcher(), warnings);
+        Sources sources = new Sources(sources(d, env, etcApt), new Fetcher(), warnings, cache);
         Map<String, Resolver.Result> out = new LinkedHashMap<>();
         for (String arch : archs) {
             Universe u = sources.universe(arch, now);

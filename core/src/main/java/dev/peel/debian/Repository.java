@@ -19,12 +19,19 @@ public final class Repository {
     private final String suite;
     private final Keyring keys;
     private final Fetcher fetcher;
+    private final dev.peel.cache.Cache cache;
 
     public Repository(URI base, String suite, Keyring keys, Fetcher fetcher) {
+        this(base, suite, keys, fetcher, null);
+    }
+
+    /** With a cache, decompressed indexes are kept by the SHA256 the signed Release gives for them. */
+    public Repository(URI base, String suite, Keyring keys, Fetcher fetcher, dev.peel.cache.Cache cache) {
         this.base = Mirrors.withSlash(base);
         this.suite = suite;
         this.keys = keys;
         this.fetcher = fetcher;
+        this.cache = cache;
     }
 
     public URI base() {
@@ -75,6 +82,15 @@ public final class Repository {
      */
     public byte[] packages(Release release, String component, String arch) throws RepositoryException {
         String dir = component + "/binary-" + arch + "/";
+        // The Release lists the uncompressed index's hash too (even where only .xz is served): a cached
+        // copy that matches it is as trusted as a fresh download, and needs neither download nor unxz.
+        Release.FileHash plain = release.sha256().get(dir + "Packages");
+        if (cache != null && plain != null) {
+            java.util.Optional<byte[]> hit = cache.get("packages", plain.sha256());
+            if (hit.isPresent() && hit.get().length == plain.size()) {
+                return hit.get();
+            }
+        }
         for (String name : List.of("Packages.xz", "Packages.gz", "Packages")) {
             Release.FileHash expected = release.sha256().get(dir + name);
             if (expected == null) {
@@ -93,7 +109,17 @@ public final class Repository {
                         + raw.length + " bytes; expected " + expected.sha256() + ", " + expected.size() + " bytes)");
             }
             try (InputStream in = decompress(name, raw)) {
-                return in.readAllBytes();
+                byte[] text = in.readAllBytes();
+                if (plain != null) {
+                    String h = dev.peel.oci.Digest.of(text).hex();
+                    if (text.length != plain.size() || !h.equals(plain.sha256())) {
+                        throw new RepositoryException(uri + " decompresses to bytes the signed Release does not list");
+                    }
+                    if (cache != null) {
+                        cache.put("packages", h, text);
+                    }
+                }
+                return text;
             } catch (IOException e) {
                 throw new RepositoryException(uri + " matches its checksum but cannot be decompressed: " + e.getMessage(), e);
             }

@@ -11,10 +11,17 @@ public final class Sources {
     private final Fetcher fetcher;
     private final Consumer<String> warnings;
 
+    private final dev.peel.cache.Cache cache;
+
     public Sources(List<Source> sources, Fetcher fetcher, Consumer<String> warnings) {
+        this(sources, fetcher, warnings, null);
+    }
+
+    public Sources(List<Source> sources, Fetcher fetcher, Consumer<String> warnings, dev.peel.cache.Cache cache) {
         this.sources = List.copyOf(sources);
         this.fetcher = fetcher;
         this.warnings = warnings;
+        this.cache = cache;
     }
 
     public List<Source> sources() {
@@ -32,7 +39,7 @@ public final class Sources {
                 throw new RepositoryException("keyring " + s.keyring() + ": " + e.getMessage(), e);
             }
             for (String suite : s.suites()) {
-                Repository r = new Repository(s.url(), suite, keys, fetcher);
+                Repository r = new Repository(s.url(), suite, keys, fetcher, cache);
                 Release release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, false);
                 u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));
                 for (String component : s.components()) {

@@ -93,6 +93,37 @@ class SignedRepositoryTest {
     }
 
     @Test
+    void aCachedIndexIsUsedOnlyWhileItMatchesTheSignedRelease() throws Exception {
+        Path base = repo("cached", null, "SHA256");
+        dev.peel.cache.Cache cache = new dev.peel.cache.Cache(home.resolve("cache"));
+        Repository r = new Repository(base.toUri(), "stable", testKeys, new Fetcher(), cache);
+        byte[] first = r.packages(r.release(NOW, false), "main", "amd64");
+        Path dir = base.resolve("dists/stable/main/binary-amd64");
+        Path saved = Files.createDirectories(home.resolve("saved"));
+        for (String f : List.of("Packages", "Packages.gz")) {
+            Files.move(dir.resolve(f), saved.resolve(f));
+        }
+        assertEquals(new String(first, StandardCharsets.UTF_8),
+                new String(r.packages(r.release(NOW, false), "main", "amd64"), StandardCharsets.UTF_8), "served from the cache");
+        // A flipped bit in the cached copy is noticed; the index is fetched again.
+        Path entry;
+        try (var s = Files.walk(home.resolve("cache"))) {
+            entry = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(entry);
+        b[3] ^= 1;
+        Files.write(entry, b);
+        assertThrows(RepositoryException.class, () -> r.packages(r.release(NOW, false), "main", "amd64"));
+        for (String f : List.of("Packages", "Packages.gz")) {
+            Files.move(saved.resolve(f), dir.resolve(f));
+        }
+        assertEquals(new String(first, StandardCharsets.UTF_8),
+                new String(r.packages(r.release(NOW, false), "main", "amd64"), StandardCharsets.UTF_8));
+        assertEquals(Digest.of(first).hex(), entry.getFileName().toString(), "stored again under its signed hash");
+        assertEquals(Digest.of(first).hex(), Digest.of(Files.readAllBytes(entry)).hex());
+    }
+
+    @Test
     void aChangedInReleaseIsRefused() throws Exception {
         Path base = repo("changed", null, "SHA256");
         Path in = base.resolve("dists/stable/InRelease");
