@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # peel resolve vs apt-get -s on the same mirror and suites, in one run: the closure of
 # openjdk-17-jre-headless for amd64 (or the packages given), cold and warm, 3 runs each (median).
-#   cold: nothing cached — peel fetches, verifies and parses the indexes; apt runs `update` into an empty
-#         private lists directory first.
-#   warm: peel as it is today keeps no index cache yet, so its warm run repeats the cold work; apt reuses
-#         its lists (`apt-get -s` alone).
+#   cold: nothing cached — peel fetches, verifies, decompresses and parses the indexes into an empty cache;
+#         apt runs `update` into an empty private lists directory first.
+#   warm: peel still fetches and verifies the (small) InRelease files, then reads the decompressed indexes
+#         from its cache, checked against the signed hashes, and parses them; apt reuses its lists
+#         (`apt-get -s` alone).
 # usage: bench/resolve-vs-apt.sh [PACKAGE...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,10 +41,11 @@ t() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo 
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 apt_cold() { rm -rf "$work/apt/lists"; mkdir -p "$work/apt/lists/partial"; apt-get -q "${apt_opts[@]}" update && apt-get -s --no-install-recommends "${apt_opts[@]}" install "${pkgs[@]}"; }
 apt_warm() { apt-get -s --no-install-recommends "${apt_opts[@]}" install "${pkgs[@]}"; }
-peel_run() { "$root/peel" resolve "$work/spec.yaml"; }
+peel_run() { "$root/peel" resolve --cache "$work/cache" "$work/spec.yaml"; }
+peel_cold() { rm -rf "$work/cache"; peel_run; }
 
 pc=(); pw=(); ac=(); aw=()
-for i in 1 2 3; do pc+=("$(t peel_run)"); done
+for i in 1 2 3; do pc+=("$(t peel_cold)"); done
 for i in 1 2 3; do pw+=("$(t peel_run)"); done
 for i in 1 2 3; do ac+=("$(t apt_cold)"); done
 for i in 1 2 3; do aw+=("$(t apt_warm)"); done

@@ -34,7 +34,15 @@ public record Relation(String name, String archQualifier, String op, Version ver
 
     /** Parses one relation. */
     public static Relation parse(String s) {
-        String t = s.replaceAll("\\[[^]]*]", " ").replaceAll("<[^>]*>", " ").strip();
+        String t = s;
+        if (t.indexOf('[') >= 0) {
+            t = t.replaceAll("\\[[^]]*]", " ");
+        }
+        if (t.indexOf('<') >= 0) {
+            // Build profiles (<!nocheck>) start with '!' or a letter; version operators with '<', '=' or a space.
+            t = t.replaceAll("<[!a-z][^<>]*>", " ");
+        }
+        t = t.strip();
         String op = null;
         Version version = null;
         int paren = t.indexOf('(');

@@ -11,8 +11,13 @@ import java.util.Map;
  */
 public final class Universe {
     private final String arch;
-    private final Map<String, List<Pkg>> byName = new HashMap<>();
-    private final Map<String, List<Pkg>> providers = new HashMap<>();
+    /** Stanzas are read into {@link Pkg}s only when the resolver asks for a name: most never are. */
+    private record Entry(Deb822.Stanza stanza, java.net.URI base, String suite, String component) {
+    }
+
+    private final Map<String, List<Entry>> byName = new HashMap<>();
+    private final Map<String, List<Entry>> providers = new HashMap<>();
+    private final Map<String, List<Pkg>> read = new HashMap<>();
     private final List<String> suites = new ArrayList<>();
     private final List<Origin> origins = new ArrayList<>();
 
@@ -53,10 +58,20 @@ public final class Universe {
             if (!arch.equals(a) && !"all".equals(a)) {
                 continue;
             }
-            Pkg p = Pkg.of(s, base, suite, component, suite + "/" + component);
-            byName.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p);
-            for (Relation pr : p.provides()) {
-                providers.computeIfAbsent(pr.name(), k -> new ArrayList<>()).add(p);
+            String name = s.get("Package");
+            if (name == null) {
+                throw new IllegalArgumentException(suite + "/" + component + ": a stanza without Package (line " + s.line() + ")");
+            }
+            Entry e = new Entry(s, base, suite, component);
+            byName.computeIfAbsent(name, k -> new ArrayList<>()).add(e);
+            read.remove(name);
+            String provides = s.get("Provides");
+            if (provides != null) {
+                for (List<Relation> g : Relation.parseField(provides)) {
+                    for (Relation pr : g) {
+                        providers.computeIfAbsent(pr.name(), k -> new ArrayList<>()).add(e);
+                    }
+                }
             }
         }
     }
@@ -68,7 +83,15 @@ public final class Universe {
 
     /** Every version of a real package. */
     public List<Pkg> versions(String name) {
-        return byName.getOrDefault(name, List.of());
+        List<Pkg> ps = read.get(name);
+        if (ps == null) {
+            ps = new ArrayList<>();
+            for (Entry e : byName.getOrDefault(name, List.of())) {
+                ps.add(Pkg.of(e.stanza(), e.base(), e.suite(), e.component(), e.suite() + "/" + e.component()));
+            }
+            read.put(name, ps);
+        }
+        return ps;
     }
 
     /**
@@ -87,6 +110,14 @@ public final class Universe {
 
     /** Packages (any version) that provide {@code name}. */
     public List<Pkg> providersOf(String name) {
-        return providers.getOrDefault(name, List.of());
+        List<Pkg> out = new ArrayList<>();
+        for (Entry e : providers.getOrDefault(name, List.of())) {
+            for (Pkg p : versions(e.stanza().get("Package"))) {
+                if (p.stanza() == e.stanza() && !out.contains(p)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
     }
 }
