@@ -129,14 +129,9 @@ final class BuildCommand implements Callable<Integer> {
                         + " (" + String.join(", ", platforms) + ")");
             }
             return ExitCodes.OK;
-        } catch (SpecException e) {
+        } catch (SpecException | BuildException e) {
             done(progress);
-            err.println("peel: " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (BuildException e) {
-            done(progress);
-            err.println("peel: build failed: " + e.getMessage());
-            return ExitCodes.FAILED;
+            return Failures.report(e, err);
         }
     }
 

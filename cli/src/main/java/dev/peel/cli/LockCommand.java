@@ -4,7 +4,6 @@ import dev.peel.build.Resolution;
 import dev.peel.debian.Lock;
 import dev.peel.debian.RepositoryException;
 import dev.peel.debian.Resolver;
-import dev.peel.oci.Platform;
 import dev.peel.spec.Spec;
 import dev.peel.spec.SpecException;
 import dev.peel.spec.SpecParser;
@@ -42,11 +41,10 @@ final class LockCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        for (String a : archs) {
-            if (Platform.ofDebianArch(a).isEmpty()) {
-                err.println("peel lock: unknown --arch '" + a + "'; use Debian names: " + String.join(", ", Platform.debianArchs()));
-                return ExitCodes.USAGE;
-            }
+        String badArch = Failures.unknownArch("lock", archs);
+        if (badArch != null) {
+            err.println(badArch);
+            return ExitCodes.USAGE;
         }
         try {
             Spec s = SpecParser.parse(spec, spec.toString());
@@ -59,18 +57,8 @@ final class LockCommand implements Callable<Integer> {
             out.println(Resolution.lockPath(s));
             out.flush();
             return ExitCodes.OK;
-        } catch (SpecException e) {
-            err.println("peel: " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (RepositoryException e) {
-            err.println("peel: " + e.getMessage());
-            return ExitCodes.UNTRUSTED;
-        } catch (Resolver.ResolveException e) {
-            err.println("peel: cannot resolve " + e.getMessage());
-            return ExitCodes.FAILED;
-        } catch (IOException e) {
-            err.println("peel: writing the lock failed: " + e.getMessage());
-            return ExitCodes.FAILED;
+        } catch (SpecException | RepositoryException | Resolver.ResolveException | IOException e) {
+            return Failures.report(e, err);
         }
     }
 }

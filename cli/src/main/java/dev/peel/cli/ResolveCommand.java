@@ -3,7 +3,6 @@ package dev.peel.cli;
 import dev.peel.build.Resolution;
 import dev.peel.debian.RepositoryException;
 import dev.peel.debian.Resolver;
-import dev.peel.oci.Platform;
 import dev.peel.spec.Spec;
 import dev.peel.spec.SpecException;
 import dev.peel.spec.SpecParser;
@@ -44,11 +43,10 @@ final class ResolveCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        for (String a : archs) {
-            if (Platform.ofDebianArch(a).isEmpty()) {
-                err.println("peel resolve: unknown --arch '" + a + "'; use Debian names: " + String.join(", ", Platform.debianArchs()));
-                return ExitCodes.USAGE;
-            }
+        String badArch = Failures.unknownArch("resolve", archs);
+        if (badArch != null) {
+            err.println(badArch);
+            return ExitCodes.USAGE;
         }
         try {
             Spec s = SpecParser.parse(spec, spec.toString());
@@ -73,15 +71,8 @@ final class ResolveCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCodes.OK;
-        } catch (SpecException e) {
-            err.println("peel: " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (RepositoryException e) {
-            err.println("peel: " + e.getMessage());
-            return ExitCodes.UNTRUSTED;
-        } catch (Resolver.ResolveException e) {
-            err.println("peel: cannot resolve " + e.getMessage());
-            return ExitCodes.FAILED;
+        } catch (SpecException | RepositoryException | Resolver.ResolveException e) {
+            return Failures.report(e, err);
         }
     }
 }
