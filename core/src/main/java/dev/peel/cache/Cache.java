@@ -62,12 +62,54 @@ public final class Cache {
         return Optional.empty();
     }
 
+    /**
+     * Something derived from an input (a parsed index, later a built layer), stored under the input's
+     * sha256 with a checksum of its own; empty when absent or damaged (a damaged entry is deleted).
+     */
+    public Optional<byte[]> getDerived(String kind, String inputHex) {
+        Path p = derivedPath(kind, inputHex);
+        try {
+            if (!Files.isRegularFile(p)) {
+                return Optional.empty();
+            }
+            byte[] b = Files.readAllBytes(p);
+            if (b.length >= 32) {
+                byte[] payload = java.util.Arrays.copyOfRange(b, 32, b.length);
+                if (java.util.Arrays.equals(Digest.sha256().digest(payload), java.util.Arrays.copyOf(b, 32))) {
+                    return Optional.of(payload);
+                }
+            }
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // Missing, as far as the caller is concerned.
+        }
+        return Optional.empty();
+    }
+
+    /** Stores a derived entry; best effort. */
+    public void putDerived(String kind, String inputHex, byte[] payload) {
+        byte[] b = new byte[32 + payload.length];
+        System.arraycopy(Digest.sha256().digest(payload), 0, b, 0, 32);
+        System.arraycopy(payload, 0, b, 32, payload.length);
+        write(derivedPath(kind, inputHex), b);
+    }
+
+    private Path derivedPath(String kind, String inputHex) {
+        if (!inputHex.matches("[0-9a-f]{64}") || !kind.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("bad cache key " + kind + "/" + inputHex);
+        }
+        return root.resolve(kind).resolve("by-input").resolve(inputHex);
+    }
+
     /** Stores bytes whose sha256 the caller has checked; best effort (a read-only cache is no error). */
     public void put(String kind, String hex, byte[] bytes) {
-        Path p = path(kind, hex);
+        write(path(kind, hex), bytes);
+    }
+
+    private static void write(Path p, byte[] bytes) {
         try {
             Files.createDirectories(p.getParent());
-            Path tmp = Files.createTempFile(p.getParent(), "." + hex.substring(0, 12), ".tmp");
+            Path tmp = Files.createTempFile(p.getParent(), ".entry", ".tmp");
             try {
                 Files.write(tmp, bytes);
                 Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

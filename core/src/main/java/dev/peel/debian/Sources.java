@@ -44,10 +44,8 @@ public final class Sources {
                 u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));
                 for (String component : s.components()) {
                     try {
-                        u.add(Deb822.parse(r.packages(release, component, arch)), s.url(), suite, component);
-                    } catch (Deb822.ParseException e) {
-                        throw new RepositoryException(s.url() + " " + suite + "/" + component + "/" + arch
-                                + " Packages is malformed: " + e.getMessage(), e);
+                        byte[] text = r.packages(release, component, arch);
+                        u.addIndexed(text, index(text), s.url(), suite, component);
                     } catch (IllegalArgumentException e) {
                         throw new RepositoryException(s.url() + " " + suite + "/" + component + "/" + arch + ": "
                                 + e.getMessage(), e);
@@ -56,5 +54,24 @@ public final class Sources {
             }
         }
         return u;
+    }
+
+    /** The stanza index of a Packages text: from the cache by the text's SHA256, else scanned (and kept). */
+    private List<StanzaIndex.Entry> index(byte[] text) {
+        String hex = cache == null ? null : dev.peel.oci.Digest.of(text).hex();
+        if (hex != null) {
+            java.util.Optional<byte[]> hit = cache.getDerived("packages-index", hex);
+            if (hit.isPresent()) {
+                List<StanzaIndex.Entry> entries = StanzaIndex.fromBytes(hit.get(), text.length);
+                if (entries != null) {
+                    return entries;
+                }
+            }
+        }
+        List<StanzaIndex.Entry> entries = StanzaIndex.scan(text);
+        if (hex != null) {
+            cache.putDerived("packages-index", hex, StanzaIndex.toBytes(entries));
+        }
+        return entries;
     }
 }

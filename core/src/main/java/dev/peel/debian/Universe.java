@@ -12,7 +12,41 @@ import java.util.Map;
 public final class Universe {
     private final String arch;
     /** Stanzas are read into {@link Pkg}s only when the resolver asks for a name: most never are. */
-    private record Entry(Deb822.Stanza stanza, java.net.URI base, String suite, String component) {
+    private static final class Entry {
+        private final byte[] text;
+        private final int start;
+        private final int end;
+        private Deb822.Stanza stanza;
+        final java.net.URI base;
+        final String suite;
+        final String component;
+
+        Entry(Deb822.Stanza stanza, byte[] text, int start, int end, java.net.URI base, String suite, String component) {
+            this.stanza = stanza;
+            this.text = text;
+            this.start = start;
+            this.end = end;
+            this.base = base;
+            this.suite = suite;
+            this.component = component;
+        }
+
+        /** The stanza, parsed from its slice of the index the first time it is needed. */
+        Deb822.Stanza stanza() {
+            if (stanza == null) {
+                List<Deb822.Stanza> one = new ArrayList<>(1);
+                try {
+                    Deb822.parse(text, start, end, one::add);
+                } catch (Deb822.ParseException e) {
+                    throw new IllegalArgumentException(suite + "/" + component + ": " + e.getMessage(), e);
+                }
+                if (one.size() != 1) {
+                    throw new IllegalArgumentException(suite + "/" + component + ": a stanza the index scan misread");
+                }
+                stanza = one.get(0);
+            }
+            return stanza;
+        }
     }
 
     private final Map<String, List<Entry>> byName = new HashMap<>();
@@ -62,7 +96,7 @@ public final class Universe {
             if (name == null) {
                 throw new IllegalArgumentException(suite + "/" + component + ": a stanza without Package (line " + s.line() + ")");
             }
-            Entry e = new Entry(s, base, suite, component);
+            Entry e = new Entry(s, null, 0, 0, base, suite, component);
             byName.computeIfAbsent(name, k -> new ArrayList<>()).add(e);
             read.remove(name);
             String provides = s.get("Provides");
@@ -81,13 +115,38 @@ public final class Universe {
         return List.copyOf(suites);
     }
 
+    /**
+     * Adds a Packages index by its located stanzas ({@link StanzaIndex}): only the stanzas the resolver
+     * asks for are ever parsed.
+     */
+    void addIndexed(byte[] text, List<StanzaIndex.Entry> index, java.net.URI base, String suite, String component) {
+        if (!suites.contains(suite)) {
+            suites.add(suite);
+        }
+        for (StanzaIndex.Entry x : index) {
+            if (x.name() == null || (!arch.equals(x.arch()) && !"all".equals(x.arch()))) {
+                continue;
+            }
+            Entry e = new Entry(null, text, x.start(), x.end(), base, suite, component);
+            byName.computeIfAbsent(x.name(), k -> new ArrayList<>()).add(e);
+            read.remove(x.name());
+            if (x.provides() != null) {
+                for (List<Relation> g : Relation.parseField(x.provides())) {
+                    for (Relation pr : g) {
+                        providers.computeIfAbsent(pr.name(), k -> new ArrayList<>()).add(e);
+                    }
+                }
+            }
+        }
+    }
+
     /** Every version of a real package. */
     public List<Pkg> versions(String name) {
         List<Pkg> ps = read.get(name);
         if (ps == null) {
             ps = new ArrayList<>();
             for (Entry e : byName.getOrDefault(name, List.of())) {
-                ps.add(Pkg.of(e.stanza(), e.base(), e.suite(), e.component(), e.suite() + "/" + e.component()));
+                ps.add(Pkg.of(e.stanza(), e.base, e.suite, e.component, e.suite + "/" + e.component));
             }
             read.put(name, ps);
         }

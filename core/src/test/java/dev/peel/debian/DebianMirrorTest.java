@@ -40,6 +40,18 @@ class DebianMirrorTest {
                 stanzas.size(), text.length / 1e6, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         assertTrue(stanzas.size() > 60_000, "bookworm main has over 60,000 packages: " + stanzas.size());
 
+        // The fast scan finds the same stanzas, and each slice parses to the same fields.
+        List<StanzaIndex.Entry> index = StanzaIndex.scan(text);
+        assertEquals(stanzas.size(), index.size());
+        for (int k = 0; k < index.size(); k += 97) {
+            StanzaIndex.Entry e = index.get(k);
+            assertEquals(stanzas.get(k).get("Package"), e.name());
+            assertEquals(stanzas.get(k).get("Architecture"), e.arch());
+            assertEquals(stanzas.get(k).get("Provides"), e.provides());
+            assertEquals(stanzas.get(k).fields(), Deb822.parse(java.util.Arrays.copyOfRange(text, e.start(), e.end())).get(0).fields());
+        }
+        assertEquals(index, StanzaIndex.fromBytes(StanzaIndex.toBytes(index), text.length));
+
         List<String> versions = new ArrayList<>();
         for (Deb822.Stanza s : stanzas) {
             versions.add(s.get("Version"));

@@ -45,7 +45,8 @@ class ResolverAptTest {
                     new String[] {security.toString(), "bookworm-security"})) {
                 Repository r = new Repository(URI.create(s[0]), s[1], Keyring.debian(), f);
                 Release rel = r.release(Instant.now(), false);
-                u.add(Deb822.parse(r.packages(rel, "main", arch)), s[1], "main");
+                byte[] text = r.packages(rel, "main", arch);
+                u.addIndexed(text, StanzaIndex.scan(text), URI.create(s[0]), s[1], "main");
             }
             Path apt = Files.createDirectories(tmp.resolve("apt-" + arch));
             Files.createDirectories(apt.resolve("parts"));
