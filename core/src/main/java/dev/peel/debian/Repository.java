@@ -96,10 +96,23 @@ public final class Repository {
             if (expected == null) {
                 continue;
             }
-            URI uri = base.resolve("dists/" + suite + "/" + dir + name);
+            // With Acquire-By-Hash, fetch the file by its signed hash: that path never changes, so a mirror
+            // updating between our InRelease and this request cannot hand us a newer index (as apt does).
+            boolean byHash = "yes".equalsIgnoreCase(release.get("Acquire-By-Hash"));
+            URI named = base.resolve("dists/" + suite + "/" + dir + name);
+            URI uri = byHash ? base.resolve("dists/" + suite + "/" + dir + "by-hash/SHA256/" + expected.sha256()) : named;
             byte[] raw;
             try {
-                raw = fetcher.get(uri);
+                try {
+                    raw = fetcher.get(uri);
+                } catch (Fetcher.NotFound e) {
+                    if (!byHash) {
+                        throw e;
+                    }
+                    // A mirror without that by-hash file: the named file, still checked against the hash.
+                    uri = named;
+                    raw = fetcher.get(uri);
+                }
             } catch (IOException e) {
                 throw new RepositoryException("cannot fetch " + uri + ": " + e.getMessage(), e);
             }

@@ -12,6 +12,8 @@ public final class Sources {
     private final Consumer<String> warnings;
 
     private final dev.peel.cache.Cache cache;
+    /** Releases already verified in this run, by "url suite": several archs share one InRelease. */
+    private final java.util.Map<String, Release> releases = new java.util.HashMap<>();
 
     public Sources(List<Source> sources, Fetcher fetcher, Consumer<String> warnings) {
         this(sources, fetcher, warnings, null);
@@ -40,7 +42,12 @@ public final class Sources {
             }
             for (String suite : s.suites()) {
                 Repository r = new Repository(s.url(), suite, keys, fetcher, cache);
-                Release release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, false);
+                String key = s.url() + " " + suite;
+                Release release = releases.get(key);
+                if (release == null) {
+                    release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, false);
+                    releases.put(key, release);
+                }
                 u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));
                 for (String component : s.components()) {
                     try {

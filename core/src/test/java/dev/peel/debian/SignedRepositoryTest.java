@@ -124,6 +124,24 @@ class SignedRepositoryTest {
     }
 
     @Test
+    void indexesAreFetchedByHashWhenTheReleaseSaysSo() throws Exception {
+        Path base = repo("byhash", null, "SHA256");
+        Path rel = base.resolve("dists/stable/Release");
+        Files.writeString(rel, Files.readString(rel).replace("Components: main\n", "Components: main\nAcquire-By-Hash: yes\n"));
+        Files.delete(base.resolve("dists/stable/InRelease"));
+        gpg("--digest-algo", "SHA256", "--clearsign", "-o", base.resolve("dists/stable/InRelease").toString(), rel.toString());
+        Path dir = base.resolve("dists/stable/main/binary-amd64");
+        byte[] gz = Files.readAllBytes(dir.resolve("Packages.gz"));
+        Path byHash = Files.createDirectories(dir.resolve("by-hash/SHA256"));
+        Files.write(byHash.resolve(Digest.of(gz).hex()), gz);
+        // The named files now hold something newer than the signed Release knows: by-hash must be used.
+        Files.writeString(dir.resolve("Packages.gz"), "newer");
+        Files.writeString(dir.resolve("Packages"), "newer");
+        Repository r = open(base, testKeys);
+        assertEquals(2, Deb822.parse(r.packages(r.release(NOW, false), "main", "amd64")).size());
+    }
+
+    @Test
     void aChangedInReleaseIsRefused() throws Exception {
         Path base = repo("changed", null, "SHA256");
         Path in = base.resolve("dists/stable/InRelease");
