@@ -14,6 +14,10 @@ import java.util.TreeMap;
  * Depends followed depth first in field order; for a group of alternatives, nothing if the group is
  * already satisfied, else the first alternative whose candidate satisfies it — a real package before a
  * virtual one, and among providers the one already chosen, then by Priority, then by name.
+ *
+ * <p>Where apt would stop because the candidate is too new for a versioned dependency, the newest version
+ * of the other suites that satisfies it is taken instead (one version per package still: a later
+ * dependency that the chosen version cannot meet is an error naming both chains).
  */
 public final class Resolver {
     /** A request or dependency that cannot be met, with the chain that led to it. */
@@ -58,6 +62,10 @@ public final class Resolver {
     private Pkg requested(Relation r) throws ResolveException {
         Pkg c = universe.candidate(r.name());
         if (c != null) {
+            Pkg fitting = newestAccepting(r);
+            if (fitting != null) {
+                return fitting;
+            }
             if (!r.accepts(c.version())) {
                 throw new ResolveException(r + " is requested but " + r.name() + " " + versionsOf(r.name())
                         + " is what " + suites() + " offer for " + universe.arch());
@@ -121,9 +129,11 @@ public final class Resolver {
 
     private Pkg choose(List<Relation> group) {
         for (Relation r : group) {
-            Pkg c = universe.candidate(r.name());
-            if (c != null && r.accepts(c.version()) && archOk(r, c)) {
-                return c;
+            if (!marked.containsKey(r.name())) {
+                Pkg c = newestAccepting(r);
+                if (c != null) {
+                    return c;
+                }
             }
             List<Pkg> ps = providers(r);
             if (!ps.isEmpty()) {
@@ -131,6 +141,21 @@ public final class Resolver {
             }
         }
         return null;
+    }
+
+    /** The candidate if it satisfies {@code r}, else the newest other version that does, else null. */
+    private Pkg newestAccepting(Relation r) {
+        Pkg c = universe.candidate(r.name());
+        if (c != null && r.accepts(c.version()) && archOk(r, c)) {
+            return c;
+        }
+        Pkg best = null;
+        for (Pkg p : universe.versions(r.name())) {
+            if (r.accepts(p.version()) && archOk(r, p) && (best == null || p.version().compareTo(best.version()) > 0)) {
+                best = p;
+            }
+        }
+        return best;
     }
 
     /** Candidates that provide what {@code r} asks for, best first. */
@@ -193,6 +218,11 @@ public final class Resolver {
     private String unavailable(List<Relation> group) {
         List<String> parts = new ArrayList<>();
         for (Relation r : group) {
+            Pkg chosen = marked.get(r.name());
+            if (chosen != null) {
+                parts.add(r.name() + " " + chosen.version() + " is already chosen (" + why.getOrDefault(r.name(), "requested") + ")");
+                continue;
+            }
             List<Pkg> vs = universe.versions(r.name());
             parts.add(vs.isEmpty() ? r.name() + " is not available for " + universe.arch()
                     : r.name() + " has only " + versionsOf(r.name()));

@@ -1,0 +1,96 @@
+package dev.peel.debian;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The resolver's rules on small made-up suites, where apt's output is known by its rules. */
+class ResolverTest {
+    static Universe universe(String stable, String updates) throws Exception {
+        Universe u = new Universe("amd64");
+        u.add(Deb822.parse(stable.getBytes(StandardCharsets.UTF_8)), "stable", "main");
+        u.add(Deb822.parse(updates.getBytes(StandardCharsets.UTF_8)), "stable-updates", "main");
+        return u;
+    }
+
+    static final String STABLE = """
+            Package: lib
+            Version: 1.0
+            Architecture: amd64
+
+            Package: app
+            Version: 1
+            Architecture: amd64
+            Depends: lib (<< 1.1), mta | default-mta
+
+            Package: tool
+            Version: 1
+            Architecture: all
+            Depends: lib (>= 1.1)
+
+            Package: postfix
+            Version: 3
+            Architecture: amd64
+            Provides: mta, default-mta
+            Priority: optional
+
+            Package: exim4
+            Version: 4
+            Architecture: amd64
+            Provides: mta
+            Priority: standard
+
+            Package: mta
+            Version: 0.1
+            Architecture: all
+            Depends: nothing-such
+            """;
+    static final String UPDATES = """
+            Package: lib
+            Version: 1.1
+            Architecture: amd64
+            Conflicts: old-thing
+
+            Package: old-thing
+            Version: 1
+            Architecture: amd64
+            """;
+
+    static List<String> resolve(Universe u, String... requests) throws Exception {
+        return new Resolver(u, true, Set.of()).resolve(java.util.Arrays.stream(requests).map(Relation::parse).toList()).lines();
+    }
+
+    @Test
+    void takesTheNewestVersionThatFitsWhenTheCandidateDoesNot() throws Exception {
+        Universe u = universe(STABLE, UPDATES);
+        assertEquals(List.of("lib 1.1 amd64"), resolve(u, "lib"));
+        List<String> app = resolve(universe(STABLE.replace("Depends: nothing-such", "Depends: lib"), UPDATES), "app");
+        assertTrue(app.contains("lib 1.0 amd64"), app.toString());
+    }
+
+    @Test
+    void aRealPackageBeatsProvidersAndPrioritiesOrderProviders() throws Exception {
+        Universe u = universe(STABLE.replace("Depends: nothing-such", "Depends: lib"), UPDATES);
+        assertTrue(resolve(u, "app").contains("mta 0.1 all"), "the real mta wins over its providers");
+        Universe v = universe(STABLE.replace("Package: mta\nVersion: 0.1\nArchitecture: all\nDepends: nothing-such\n", ""), UPDATES);
+        assertEquals(List.of("app 1 amd64", "exim4 4 amd64", "lib 1.0 amd64"), resolve(v, "app"),
+                "providers of mta: exim4 (standard) before postfix (optional)");
+    }
+
+    @Test
+    void oneVersionPerPackageAndTheErrorNamesBothChains() throws Exception {
+        Universe u = universe(STABLE.replace("Package: mta\nVersion: 0.1\nArchitecture: all\nDepends: nothing-such\n", ""), UPDATES);
+        Resolver.ResolveException e = assertThrows(Resolver.ResolveException.class, () -> resolve(u, "tool", "app"));
+        assertEquals("app → lib (<< 1.1): lib 1.1 is already chosen (tool → lib (>= 1.1)) in stable, stable-updates", e.getMessage());
+        Resolver.ResolveException c = assertThrows(Resolver.ResolveException.class, () -> resolve(u, "lib", "old-thing"));
+        assertTrue(c.getMessage().contains("lib 1.1 conflicts with old-thing 1"), c.getMessage());
+        Resolver.ResolveException missing = assertThrows(Resolver.ResolveException.class, () -> resolve(universe(STABLE, UPDATES), "app"));
+        assertTrue(missing.getMessage().startsWith("app → mta → nothing-such: nothing-such is not available"),
+                missing.getMessage());
+    }
+}
