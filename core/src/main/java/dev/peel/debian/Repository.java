@@ -118,7 +118,7 @@ public final class Repository {
             }
             String actual = dev.peel.oci.Digest.of(raw).hex();
             if (raw.length != expected.size() || !actual.equals(expected.sha256())) {
-                throw new RepositoryException(uri + " does not match the signed Release (sha256 " + actual + ", "
+                throw new RepositoryException(uri + " does not match the Release that lists it (sha256 " + actual + ", "
                         + raw.length + " bytes; expected " + expected.sha256() + ", " + expected.size() + " bytes)");
             }
             try (InputStream in = decompress(name, raw)) {

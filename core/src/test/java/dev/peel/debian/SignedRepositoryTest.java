@@ -142,6 +142,25 @@ class SignedRepositoryTest {
     }
 
     @Test
+    void anInsecureSourceIsReadUnsignedWithALoudWarningButStillChecksumed() throws Exception {
+        Path base = repo("insecure", null, "SHA256");
+        Files.delete(base.resolve("dists/stable/InRelease"));
+        List<String> warnings = new java.util.ArrayList<>();
+        Source insecure = new Source(base.toUri(), List.of("stable"), List.of("main"), null, true);
+        Universe u = new Sources(List.of(insecure), new Fetcher(), warnings::add).universe("amd64", NOW);
+        assertEquals("2.10-3", u.candidate("hello").version().toString());
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("is marked insecure: its packages are NOT verified"), warnings.get(0));
+        Files.writeString(base.resolve("dists/stable/main/binary-amd64/Packages.gz"), "tampered");
+        RepositoryException e = assertThrows(RepositoryException.class,
+                () -> new Sources(List.of(insecure), new Fetcher(), w -> { }).universe("amd64", NOW));
+        assertTrue(e.getMessage().contains("does not match the Release that lists it"), e.getMessage());
+        Source secure = new Source(base.toUri(), List.of("stable"), List.of("main"), null, false);
+        assertThrows(RepositoryException.class, () -> new Sources(List.of(secure), new Fetcher(), w -> { }).universe("amd64", NOW),
+                "without insecure, a missing InRelease is refused");
+    }
+
+    @Test
     void aChangedInReleaseIsRefused() throws Exception {
         Path base = repo("changed", null, "SHA256");
         Path in = base.resolve("dists/stable/InRelease");
@@ -160,7 +179,7 @@ class SignedRepositoryTest {
         Repository r = open(base, testKeys);
         Release release = r.release(NOW, false);
         RepositoryException e = assertThrows(RepositoryException.class, () -> r.packages(release, "main", "amd64"));
-        assertTrue(e.getMessage().contains("does not match the signed Release"), e.getMessage());
+        assertTrue(e.getMessage().contains("does not match the Release that lists it"), e.getMessage());
     }
 
     @Test
