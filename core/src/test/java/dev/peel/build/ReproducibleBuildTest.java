@@ -9,7 +9,6 @@ import dev.peel.oci.ImageConfig;
 import dev.peel.spec.SpecParser;
 import dev.peel.tar.Compression;
 import dev.peel.testing.Tools;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,9 +96,5 @@ class ReproducibleBuildTest {
         try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-    }
-
-    static String classPath() {
-        return String.join(File.pathSeparator, System.getProperty("java.class.path"));
     }
 }
