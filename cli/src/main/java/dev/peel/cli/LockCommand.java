@@ -11,13 +11,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "lock", mixinStandardHelpOptions = true,
         description = {"Resolves a spec's Debian packages and writes its lock beside it: image.yaml → image.lock.json.",
@@ -31,24 +28,21 @@ final class LockCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "SPEC", description = "The image spec (YAML) with a debian section.")
-    Path spec;
-
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Debian architecture(s) to lock (default: the spec's archs).")
-    List<String> archs = new ArrayList<>();
+    @CommandLine.Mixin
+    DebianTarget target;
 
     @Override
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        String badArch = Failures.unknownArch("lock", archs);
+        String badArch = Failures.unknownArch("lock", target.archs);
         if (badArch != null) {
             err.println(badArch);
             return ExitCodes.USAGE;
         }
         try {
-            Spec s = SpecParser.parse(spec, spec.toString());
-            List<String> wanted = archs.isEmpty() ? s.archs() : archs;
+            Spec s = SpecParser.parse(target.spec, target.spec.toString());
+            List<String> wanted = target.archs.isEmpty() ? s.archs() : target.archs;
             Lock lock = Resolution.lock(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w), Instant.now(), parent.cache());
             if (!parent.quiet) {
                 err.println("locked " + lock.archs().values().stream().mapToInt(List::size).sum() + " packages for "

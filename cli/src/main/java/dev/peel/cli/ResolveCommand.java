@@ -9,14 +9,12 @@ import dev.peel.spec.SpecParser;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "resolve", mixinStandardHelpOptions = true,
         description = {"Prints the Debian packages a spec's debian section would install: one 'name version arch'",
@@ -30,11 +28,8 @@ final class ResolveCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "SPEC", description = "The image spec (YAML) with a debian section.")
-    Path spec;
-
-    @Option(names = "--arch", paramLabel = "ARCH", description = "Debian architecture(s) to resolve for (default: the spec's archs).")
-    List<String> archs = new ArrayList<>();
+    @CommandLine.Mixin
+    DebianTarget target;
 
     @Option(names = "--why", paramLabel = "PKG", description = "Print the chain that pulled PKG in, instead of the list.")
     String why;
@@ -43,14 +38,14 @@ final class ResolveCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        String badArch = Failures.unknownArch("resolve", archs);
+        String badArch = Failures.unknownArch("resolve", target.archs);
         if (badArch != null) {
             err.println(badArch);
             return ExitCodes.USAGE;
         }
         try {
-            Spec s = SpecParser.parse(spec, spec.toString());
-            List<String> wanted = archs.isEmpty() ? s.archs() : archs;
+            Spec s = SpecParser.parse(target.spec, target.spec.toString());
+            List<String> wanted = target.archs.isEmpty() ? s.archs() : target.archs;
             String stale = Resolution.staleLock(s, wanted);
             if (stale != null) {
                 err.println("peel: note: " + stale);

@@ -14,6 +14,7 @@ public final class Sources {
     private final dev.peel.cache.Cache cache;
     /** Releases already verified in this run, by "url suite": several archs share one InRelease. */
     private final java.util.Map<String, Release> releases = new java.util.HashMap<>();
+    private final java.util.Map<String, Keyring> keyrings = new java.util.HashMap<>();
 
     public Sources(List<Source> sources, Fetcher fetcher, Consumer<String> warnings) {
         this(sources, fetcher, warnings, null);
@@ -34,12 +35,7 @@ public final class Sources {
     public Universe universe(String arch, Instant now) throws RepositoryException {
         Universe u = new Universe(arch);
         for (Source s : sources) {
-            Keyring keys;
-            try {
-                keys = s.keyring() == null ? Keyring.debian() : Keyring.read(s.keyring());
-            } catch (IOException e) {
-                throw new RepositoryException("keyring " + s.keyring() + ": " + e.getMessage(), e);
-            }
+            Keyring keys = keyring(s);
             for (String suite : s.suites()) {
                 Repository r = new Repository(s.url(), suite, keys, fetcher, cache);
                 String key = s.url() + " " + suite;
@@ -52,7 +48,9 @@ public final class Sources {
                 for (String component : s.components()) {
                     try {
                         byte[] text = r.packages(release, component, arch);
-                        u.addIndexed(text, index(text), s.url(), suite, component);
+                        // The text was checked against this signed hash (when listed): no need to hash it again.
+                        Release.FileHash plain = release.sha256().get(component + "/binary-" + arch + "/Packages");
+                        u.addIndexed(text, index(text, plain == null ? null : plain.sha256()), s.url(), suite, component);
                     } catch (IllegalArgumentException e) {
                         throw new RepositoryException(s.url() + " " + suite + "/" + component + "/" + arch + ": "
                                 + e.getMessage(), e);
@@ -63,9 +61,24 @@ public final class Sources {
         return u;
     }
 
+    /** A source's keyring, read once however many archs use it. */
+    private Keyring keyring(Source s) throws RepositoryException {
+        String key = s.keyring() == null ? "" : s.keyring().toString();
+        Keyring k = keyrings.get(key);
+        if (k == null) {
+            try {
+                k = s.keyring() == null ? Keyring.debian() : Keyring.read(s.keyring());
+            } catch (IOException e) {
+                throw new RepositoryException("keyring " + s.keyring() + ": " + e.getMessage(), e);
+            }
+            keyrings.put(key, k);
+        }
+        return k;
+    }
+
     /** The stanza index of a Packages text: from the cache by the text's SHA256, else scanned (and kept). */
-    private List<StanzaIndex.Entry> index(byte[] text) {
-        String hex = cache == null ? null : dev.peel.oci.Digest.of(text).hex();
+    private List<StanzaIndex.Entry> index(byte[] text, String knownSha256) {
+        String hex = cache == null ? null : knownSha256 != null ? knownSha256 : dev.peel.oci.Digest.of(text).hex();
         if (hex != null) {
             java.util.Optional<byte[]> hit = cache.getDerived("packages-index", hex);
             if (hit.isPresent()) {
