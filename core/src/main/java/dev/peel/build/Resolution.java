@@ -33,6 +33,22 @@ public final class Resolution {
         if (!d.sources().isEmpty()) {
             return d.sources();
         }
+        if (d.snapshot() != null) {
+            String service = env.get("PEEL_DEBIAN_SNAPSHOT");
+            if (service == null || service.isBlank()) {
+                throw new SpecException(d.at(), "debian.snapshot needs a snapshot service, and PEEL_DEBIAN_SNAPSHOT is not set",
+                        "set PEEL_DEBIAN_SNAPSHOT to the URL of a Debian snapshot service (the folder holding archive/debian/)");
+            }
+            try {
+                URI u = new URI(service.strip());
+                if (!List.of("http", "https", "file").contains(u.getScheme())) {
+                    throw new java.net.URISyntaxException(service, "not http, https or file");
+                }
+                return Source.snapshot(u, d.snapshot(), d.suite());
+            } catch (java.net.URISyntaxException e) {
+                throw new SpecException(d.at(), "PEEL_DEBIAN_SNAPSHOT '" + service + "' is not an http, https or file URL");
+            }
+        }
         URI archive = d.mirror() != null ? d.mirror() : Mirrors.archive(env, etcApt).orElseThrow(() -> new SpecException(d.at(),
                 "no Debian mirror: the spec names none, PEEL_DEBIAN_MIRROR is not set, and the host's apt sources name no Debian archive",
                 "add debian.mirror: <url of a Debian archive> or set PEEL_DEBIAN_MIRROR"));

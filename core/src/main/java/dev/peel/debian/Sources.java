@@ -41,7 +41,7 @@ public final class Sources {
                 String key = s.url() + " " + suite;
                 Release release = releases.get(key);
                 if (release == null) {
-                    release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, false);
+                    release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, s.snapshot());
                     releases.put(key, release);
                 }
                 u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));

@@ -23,10 +23,11 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
      * The {@code debian} section: where packages come from and which to install.
      *
      * @param mirror null: PEEL_DEBIAN_MIRROR, then the host's apt sources
+     * @param snapshot null, or a snapshot time (20250520T000000Z) read from the PEEL_DEBIAN_SNAPSHOT service
      * @param sources empty: the defaults for {@code suite} (suite, -updates, -security; main)
      * @param transitive false for {@code resolve: explicit} (exactly the listed packages)
      */
-    public record Debian(String suite, java.net.URI mirror, List<dev.peel.debian.Source> sources,
+    public record Debian(String suite, java.net.URI mirror, String snapshot, List<dev.peel.debian.Source> sources,
                          List<dev.peel.debian.Relation> packages, List<Position> packagePositions, boolean transitive,
                          java.util.Set<String> exclude, Position at) {
     }

@@ -207,9 +207,17 @@ public final class SpecParser {
                         "write a codename such as bookworm or trixie");
             }
             java.net.URI mirror = present(m, "mirror") ? url(m.get("mirror"), "debian.mirror") : null;
+            String snapshot = null;
             if (present(m, "snapshot")) {
-                throw new SpecException(y.at(m.get("snapshot")), "debian.snapshot is not supported yet",
-                        "point debian.mirror (or PEEL_DEBIAN_MIRROR) at a snapshot of the archive instead");
+                snapshot = y.string(m.get("snapshot"), "debian.snapshot");
+                if (!snapshot.matches("\\d{8}T\\d{6}Z")) {
+                    throw new SpecException(y.at(m.get("snapshot")), "debian.snapshot '" + snapshot + "' is not a snapshot time",
+                            "write it as the snapshot service does, in UTC: 20250520T000000Z (quote it if YAML objects)");
+                }
+                if (present(m, "mirror") || present(m, "sources")) {
+                    throw new SpecException(y.at(m.get("snapshot")), "debian.snapshot excludes debian.mirror and debian.sources",
+                            "a snapshot picks the archive itself; the snapshot service comes from PEEL_DEBIAN_SNAPSHOT");
+                }
             }
             List<dev.peel.debian.Source> sources = new ArrayList<>();
             if (present(m, "sources")) {
@@ -252,8 +260,8 @@ public final class SpecParser {
             }
             java.util.Set<String> exclude = new java.util.TreeSet<>(present(m, "exclude")
                     ? y.stringList(m.get("exclude"), "debian.exclude") : List.of());
-            return new Spec.Debian(suite, mirror, List.copyOf(sources), List.copyOf(packages), List.copyOf(positions),
-                    transitive, exclude, y.at(node));
+            return new Spec.Debian(suite, mirror, snapshot, List.copyOf(sources), List.copyOf(packages),
+                    List.copyOf(positions), transitive, exclude, y.at(node));
         }
 
         private dev.peel.debian.Source source(Node node, String what) throws SpecException {

@@ -213,6 +213,25 @@ class SignedRepositoryTest {
     }
 
     @Test
+    void aSnapshotSourceReadsReleasesPastValidUntilButStillVerifiesThem() throws Exception {
+        Path base = repo("snapshot", "Sat, 17 May 2025 09:15:34 UTC", "SHA256");
+        Source live = new Source(base.toUri(), List.of("stable"), List.of("main"), home.resolve("test.asc"), false, false);
+        assertThrows(RepositoryException.class, () -> new Sources(List.of(live), new Fetcher(), w -> { }).universe("amd64", NOW));
+        Source frozen = new Source(base.toUri(), List.of("stable"), List.of("main"), home.resolve("test.asc"), false, true);
+        assertEquals("2.10-3", new Sources(List.of(frozen), new Fetcher(), w -> { }).universe("amd64", NOW)
+                .candidate("hello").version().toString());
+        Source foreign = new Source(base.toUri(), List.of("stable"), List.of("main"), null, false, true);
+        assertThrows(RepositoryException.class, () -> new Sources(List.of(foreign), new Fetcher(), w -> { }).universe("amd64", NOW),
+                "a snapshot is still checked against the keys");
+        List<Source> three = Source.snapshot(java.net.URI.create("https://snapshots.example.invalid/x"), "20250520T000000Z",
+                "bookworm");
+        assertEquals("https://snapshots.example.invalid/x/archive/debian/20250520T000000Z/", three.get(0).url().toString());
+        assertEquals(List.of("bookworm", "bookworm-updates"), three.get(0).suites());
+        assertEquals("https://snapshots.example.invalid/x/archive/debian-security/20250520T000000Z/", three.get(1).url().toString());
+        assertTrue(three.stream().allMatch(Source::snapshot));
+    }
+
+    @Test
     void dashEscapedAndTrailingBlankLinesVerify() throws Exception {
         Path base = home.resolve("escaped");
         Files.createDirectories(base);

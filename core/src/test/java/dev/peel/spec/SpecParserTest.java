@@ -190,4 +190,22 @@ class SpecParserTest {
         assertEquals(List.of("root", "svc"), users.accounts().groups().stream().map(Spec.Group::name).toList(),
                 "a user's own group is made when none is declared, as useradd -U does");
     }
+
+    @Test
+    void aSnapshotIsATimeReadFromTheConfiguredSnapshotService() throws Exception {
+        Spec s = parse("debian:\n  suite: bookworm\n  snapshot: 20250520T000000Z\n  packages: [base-files]\n");
+        assertEquals("20250520T000000Z", s.debian().snapshot());
+        List<dev.peel.debian.Source> sources = dev.peel.build.Resolution.sources(s.debian(),
+                Map.of("PEEL_DEBIAN_SNAPSHOT", "http://127.0.0.1:9/snap"), dir.resolve("no-apt"));
+        assertEquals("http://127.0.0.1:9/snap/archive/debian/20250520T000000Z/", sources.get(0).url().toString());
+        assertEquals(List.of("bookworm-security"), sources.get(1).suites());
+        SpecException unset = assertThrows(SpecException.class,
+                () -> dev.peel.build.Resolution.sources(s.debian(), Map.of(), dir.resolve("no-apt")));
+        assertTrue(unset.getMessage().contains("PEEL_DEBIAN_SNAPSHOT"), unset.getMessage());
+        SpecException e = error("debian:\n  snapshot: 2025-05-20\n");
+        assertEquals(2, e.position().line());
+        assertTrue(e.problem().contains("is not a snapshot time"));
+        assertTrue(error("debian:\n  snapshot: 20250520T000000Z\n  mirror: http://127.0.0.1:9/\n").problem()
+                .contains("excludes debian.mirror"));
+    }
 }
