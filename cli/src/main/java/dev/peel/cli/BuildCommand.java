@@ -107,7 +107,11 @@ final class BuildCommand implements Callable<Integer> {
         Progress progress = TerminalProgress.forTerminal(parent.quiet);
         try {
             Spec s = SpecParser.parse(spec, spec.toString());
-            BuildOptions options = new BuildOptions(sde, c, level, tags, progress);
+            BuildOptions options = new BuildOptions(sde, c, level, tags, progress, new BuildOptions.Host(parent.cache(),
+                    System.getenv(), Path.of("/etc/apt"), w -> {
+                        done(progress);
+                        err.println("peel: " + w);
+                    }, java.time.Instant.now()));
             Build build = new Build(s, options);
             if (level != null) {
                 Compression effective = build.compression();
@@ -129,7 +133,7 @@ final class BuildCommand implements Callable<Integer> {
                         + " (" + String.join(", ", platforms) + ")");
             }
             return ExitCodes.OK;
-        } catch (SpecException | BuildException e) {
+        } catch (SpecException | BuildException | dev.peel.debian.RepositoryException | dev.peel.debian.Resolver.ResolveException e) {
             done(progress);
             return Failures.report(e, err);
         }

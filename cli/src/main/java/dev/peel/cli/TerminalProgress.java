@@ -9,6 +9,7 @@ final class TerminalProgress implements Progress {
     private final PrintStream err;
     private final long start = System.nanoTime();
     private String phase = "";
+    private String detail = "";
     private long phaseStart = start;
     private long total;
     private long done;
@@ -42,10 +43,20 @@ final class TerminalProgress implements Progress {
     @Override
     public synchronized void phase(String what) {
         phase = what;
+        detail = "";
         phaseStart = System.nanoTime();
         total = 0;
         done = 0;
         draw();
+    }
+
+    @Override
+    public synchronized void detail(String what) {
+        detail = what;
+        long now = System.nanoTime();
+        if (now - lastDraw > REDRAW_NANOS) {
+            draw();
+        }
     }
 
     @Override
@@ -66,6 +77,9 @@ final class TerminalProgress implements Progress {
         long now = System.nanoTime();
         lastDraw = now;
         StringBuilder line = new StringBuilder(String.format("[%5.1fs] %s", (now - start) / 1e9, phase));
+        if (!detail.isEmpty()) {
+            line.append("  ").append(detail);
+        }
         if (done > 0) {
             double secs = Math.max(1e-3, (now - phaseStart) / 1e9);
             line.append(String.format("  %.0f%s MB  %.1f MB/s", done / 1e6,

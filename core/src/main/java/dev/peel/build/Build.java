@@ -12,6 +12,10 @@ import dev.peel.oci.Descriptor;
 import dev.peel.oci.Digest;
 import dev.peel.oci.ImageConfig;
 import dev.peel.oci.Platform;
+import dev.peel.debian.Lock;
+import dev.peel.debian.RepositoryException;
+import dev.peel.debian.Resolver;
+import dev.peel.install.Installer;
 import dev.peel.spec.Position;
 import dev.peel.spec.Spec;
 import dev.peel.spec.SpecException;
@@ -65,13 +69,14 @@ public final class Build {
      * docker-archive's platform) run before anything is written; outputs are made aside and moved into place
      * together at the end, the old ones restored if a move fails.
      */
-    public Result run(Outputs out) throws SpecException, BuildException {
-        if (spec.debian() != null && !spec.debian().packages().isEmpty()) {
-            throw new SpecException(spec.debian().at(), "peel build does not install Debian packages yet",
-                    "peel resolve shows what they would be; installing them into layers is the next step");
-        }
+    public Result run(Outputs out) throws SpecException, BuildException, RepositoryException, Resolver.ResolveException {
         checkOutputs(out);
         List<TarEntry> entries = FilesLayer.entries(spec, epoch(), outputPaths(out));
+        Map<String, Installer.ArchLayers> packages = spec.debian() != null && !spec.debian().packages().isEmpty()
+                ? install() : Map.of();
+        for (Installer.ArchLayers a : packages.values()) {
+            checkMergedUsr(entries, a);
+        }
         Platform dockerPlatform = out.dockerTar() == null ? null : dockerPlatform(out.dockerPlatform());
         List<String> repoTags = out.dockerTar() == null ? List.of() : repoTags();
         Path stage = null;
@@ -81,7 +86,7 @@ public final class Build {
             Path parent = anchor.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             stage = Temporaries.register(Files.createTempDirectory(parent, "." + anchor.getFileName() + ".peel-"));
-            Result r = buildInto(stage, entries);
+            Result r = buildInto(stage, entries, packages);
             if (out.ociTar() != null) {
                 options.progress().phase("writing " + out.ociTar());
                 Path tmp = tempBeside(out.ociTar());
@@ -121,8 +126,66 @@ public final class Build {
         }
     }
 
+    /** The spec's packages as layers per arch: from its lock when there is one, else resolved now. */
+    private Map<String, Installer.ArchLayers> install() throws SpecException, BuildException, RepositoryException,
+            Resolver.ResolveException {
+        BuildOptions.Host h = options.host() != null ? options.host() : BuildOptions.Host.system();
+        Path lockFile = Resolution.lockPath(spec);
+        Lock lock;
+        try {
+            if (Files.isRegularFile(lockFile)) {
+                String stale = Resolution.staleLock(spec, spec.archs());
+                if (stale != null) {
+                    throw new SpecException(new Position(lockFile.toString(), 0, 0), stale,
+                            "peel lock " + spec.displayName() + " updates it; peel build never builds other packages than a lock says");
+                }
+                lock = Lock.parse(Files.readAllBytes(lockFile));
+            } else {
+                options.progress().phase("resolving packages");
+                lock = Resolution.locked(spec, spec.archs(), h.env(), h.etcApt(), h.warnings(), h.now(), h.cache());
+            }
+        } catch (IOException e) {
+            throw new BuildException("reading " + lockFile + ": " + e.getMessage(), e);
+        }
+        Compression c = compression();
+        int level = options.compressionLevel() != null ? options.compressionLevel() : c.defaultLevel();
+        try (Installer in = new Installer(h.cache(), new Installer.Options(epoch(), c, level, spec.layeringBudget()),
+                options.progress())) {
+            return in.install(lock, spec.archs());
+        } catch (Installer.InstallException e) {
+            throw new BuildException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BuildException("installing packages: " + e.getMessage(), e);
+        }
+    }
+
+    /** The spec's own files must not replace a merged-/usr symlink (/bin → usr/bin) of the packages. */
+    private void checkMergedUsr(List<TarEntry> entries, Installer.ArchLayers a) throws SpecException {
+        for (TarEntry e : entries) {
+            String alias = a.usr().aliasOf(e.path());
+            if (alias == null) {
+                continue;
+            }
+            Position at = new Position(spec.displayName(), 0, 0);
+            for (Spec.FileSpec f : spec.files()) {
+                if (f.path().equals(e.path()) || f.path().startsWith(e.path() + "/")) {
+                    at = f.at();
+                    break;
+                }
+            }
+            throw new SpecException(at, "/" + e.path() + " would replace the symlink /" + alias + " → "
+                    + a.usr().rewrite(alias) + " that base-files ships (merged /usr) for " + a.arch(),
+                    "write the path under /" + a.usr().rewrite(alias) + " instead");
+        }
+    }
+
     /** Builds the image(s) from collected entries into an empty layout directory. */
     Result buildInto(Path layoutDir, List<TarEntry> entries) throws IOException {
+        return buildInto(layoutDir, entries, Map.of());
+    }
+
+    /** Builds the image(s), package layers below the spec's files, into an empty layout directory. */
+    Result buildInto(Path layoutDir, List<TarEntry> entries, Map<String, Installer.ArchLayers> packages) throws IOException {
         long epoch = epoch();
         Compression compression = compression();
         int level = options.compressionLevel() != null ? options.compressionLevel() : compression.defaultLevel();
@@ -142,13 +205,23 @@ public final class Build {
             Platform p = Platform.ofDebianArch(arch).orElseThrow();
             List<ImageConfig.History> history = new ArrayList<>();
             List<Digest> diffIds = new ArrayList<>();
+            List<Layer> all = new ArrayList<>();
+            Installer.ArchLayers installed = packages.get(arch);
+            if (installed != null) {
+                for (Installer.InstalledLayer l : installed.layers()) {
+                    all.add(l.layer());
+                    diffIds.add(l.layer().diffId());
+                    history.add(new ImageConfig.History(created, "peel", l.comment(), false));
+                }
+            }
             for (Layer l : layers) {
+                all.add(l);
                 diffIds.add(l.diffId());
                 history.add(new ImageConfig.History(created, "peel", "files and accounts from the spec", false));
             }
             ImageConfig config = new ImageConfig(created, p.os(), p.architecture(), p.variant(), container(),
                     diffIds, history);
-            images.add(new BuiltImage(config, layers, spec.annotations()));
+            images.add(new BuiltImage(config, all, spec.annotations()));
         }
 
         options.progress().phase("writing layout");

@@ -1,8 +1,13 @@
 package dev.peel.build;
 
+import dev.peel.cache.Cache;
 import dev.peel.tar.Compression;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Everything a build takes besides the spec, passed explicitly (no system properties, no environment).
@@ -11,15 +16,37 @@ import java.util.OptionalLong;
  * @param compression overrides the spec's compression when not null
  * @param compressionLevel null for the compression's default
  * @param tags ref names for the layout's index.json (at least one; "latest" by default)
+ * @param host where Debian packages come from and are cached; null: {@link Host#system()} when needed
  */
 public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel,
-                           List<String> tags, Progress progress) {
+                           List<String> tags, Progress progress, Host host) {
+    /**
+     * What a build reads from the machine when it installs packages: the cache, the environment
+     * (PEEL_DEBIAN_MIRROR, PEEL_DEBIAN_SNAPSHOT), the host's apt configuration, where warnings go, and the
+     * time Releases are checked against (Valid-Until).
+     */
+    public record Host(Cache cache, Map<String, String> env, Path etcApt, Consumer<String> warnings, Instant now) {
+        public static Host system() {
+            return new Host(Cache.at(null, System.getenv()), System.getenv(), Path.of("/etc/apt"),
+                    w -> System.err.println("peel: " + w), Instant.now());
+        }
+    }
+
     public BuildOptions {
         tags = tags == null || tags.isEmpty() ? List.of("latest") : List.copyOf(tags);
         progress = progress == null ? Progress.NONE : progress;
     }
 
+    public BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel, List<String> tags,
+                        Progress progress) {
+        this(sourceDateEpoch, compression, compressionLevel, tags, progress, null);
+    }
+
     public static BuildOptions defaults() {
         return new BuildOptions(OptionalLong.empty(), null, null, null, null);
+    }
+
+    public BuildOptions withHost(Host h) {
+        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, h);
     }
 }

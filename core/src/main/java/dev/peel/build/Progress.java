@@ -13,6 +13,10 @@ public interface Progress {
     default void total(long bytes) {
     }
 
+    /** A short note on the phase's state ("12/40 packages"), shown beside it; counters are kept. */
+    default void detail(String what) {
+    }
+
     /** Some bytes of input were processed (called often, from the building thread). */
     default void advanced(long bytes) {
     }

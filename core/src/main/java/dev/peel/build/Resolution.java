@@ -62,12 +62,18 @@ public final class Resolution {
         return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, new LinkedHashMap<>());
     }
 
+    /** Resolves the spec's packages into a lock, in memory. */
+    public static Lock locked(Spec spec, List<String> archs, Map<String, String> env, Path etcApt, Consumer<String> warnings,
+                              Instant now, Cache cache) throws SpecException, RepositoryException, Resolver.ResolveException {
+        Map<String, Universe> universes = new LinkedHashMap<>();
+        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes);
+        return Lock.of(request(spec.debian()), universes, results);
+    }
+
     /** Resolves and writes the spec's lock next to it ({@link #lockPath}), atomically; returns it. */
     public static Lock lock(Spec spec, List<String> archs, Map<String, String> env, Path etcApt, Consumer<String> warnings,
                             Instant now, Cache cache) throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
-        Map<String, Universe> universes = new LinkedHashMap<>();
-        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes);
-        Lock lock = Lock.of(request(spec.debian()), universes, results);
+        Lock lock = locked(spec, archs, env, etcApt, warnings, now, cache);
         Path target = lockPath(spec);
         Path tmp = java.nio.file.Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
         try {

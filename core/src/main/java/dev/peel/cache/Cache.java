@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -53,6 +54,7 @@ public final class Cache {
             }
             byte[] b = Files.readAllBytes(p);
             if (Digest.of(b).hex().equals(hex)) {
+                touch(p);
                 return Optional.of(b);
             }
             Files.deleteIfExists(p);
@@ -76,6 +78,7 @@ public final class Cache {
             if (b.length >= 32) {
                 byte[] payload = java.util.Arrays.copyOfRange(b, 32, b.length);
                 if (java.util.Arrays.equals(Digest.sha256().digest(payload), java.util.Arrays.copyOf(b, 32))) {
+                    touch(p);
                     return Optional.of(payload);
                 }
             }
@@ -119,5 +122,144 @@ public final class Cache {
         } catch (IOException e) {
             // The cache only saves time.
         }
+    }
+
+    /** Files verified in this run (path, size, mtime): a big entry is hashed once per run, not per use. */
+    private final java.util.concurrent.ConcurrentHashMap<Path, String> verified = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The folder that holds {@code kind}'s entries; temp files made in it rename atomically into place. */
+    public Path dir(String kind) throws IOException {
+        if (!kind.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("bad cache kind " + kind);
+        }
+        return Files.createDirectories(root.resolve(kind).resolve("sha256"));
+    }
+
+    /**
+     * The file stored under this sha256, verified (streamed through sha256), or empty; a file that does
+     * not match its name is deleted. A hit is marked used now, for {@link #prune}.
+     */
+    public Optional<Path> file(String kind, String hex) {
+        Path p = path(kind, hex);
+        try {
+            if (!Files.isRegularFile(p)) {
+                return Optional.empty();
+            }
+            String stamp = Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis();
+            if (!stamp.equals(verified.get(p))) {
+                java.security.MessageDigest md = Digest.sha256();
+                try (java.io.InputStream in = Files.newInputStream(p)) {
+                    byte[] buf = new byte[1 << 16];
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        md.update(buf, 0, n);
+                    }
+                }
+                if (!java.util.HexFormat.of().formatHex(md.digest()).equals(hex)) {
+                    Files.deleteIfExists(p);
+                    verified.remove(p);
+                    return Optional.empty();
+                }
+                touch(p);
+                verified.put(p, Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis());
+            }
+            return Optional.of(p);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Moves a file whose sha256 the caller has checked into place (atomically) and returns its path. */
+    public Path putFile(String kind, String hex, Path tmp) throws IOException {
+        Path p = path(kind, hex);
+        Files.createDirectories(p.getParent());
+        dev.peel.layout.LayoutWriter.publish(tmp, p);
+        return p;
+    }
+
+    private static void touch(Path p) {
+        try {
+            Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        } catch (IOException e) {
+            // A read-only cache still serves; it just cannot record use.
+        }
+    }
+
+    /** How much one kind of entry takes. */
+    public record Usage(String kind, long entries, long bytes) {
+    }
+
+    /** Entries and bytes per kind, sorted by kind. */
+    public List<Usage> info() throws IOException {
+        java.util.TreeMap<String, long[]> m = new java.util.TreeMap<>();
+        for (Entry e : entries()) {
+            long[] a = m.computeIfAbsent(e.kind(), k -> new long[2]);
+            a[0]++;
+            a[1] += e.size();
+        }
+        List<Usage> out = new java.util.ArrayList<>();
+        m.forEach((k, a) -> out.add(new Usage(k, a[0], a[1])));
+        return out;
+    }
+
+    private record Entry(String kind, Path path, long size, java.time.Instant used) {
+    }
+
+    private List<Entry> entries() throws IOException {
+        List<Entry> out = new java.util.ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (java.util.stream.Stream<Path> kinds = Files.list(root)) {
+            for (Path k : kinds.sorted().toList()) {
+                if (!Files.isDirectory(k, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (java.util.stream.Stream<Path> files = Files.walk(k)) {
+                    for (Path f : files.filter(x -> Files.isRegularFile(x, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+                        try {
+                            var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                            out.add(new Entry(k.getFileName().toString(), f, a.size(), a.lastModifiedTime().toInstant()));
+                        } catch (java.nio.file.NoSuchFileException gone) {
+                            // Removed by another process meanwhile.
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What {@link #prune} removed. */
+    public record Pruned(long entries, long bytes) {
+    }
+
+    /**
+     * Removes entries not used since {@code now - olderThan} (when given), then the least recently used until
+     * the cache holds at most {@code maxBytes} (when given). Leftover temp and partial files older than an
+     * hour always go. Removing an entry is always safe: a later build fetches or builds it again.
+     */
+    public Pruned prune(java.time.Duration olderThan, Long maxBytes, java.time.Instant now) throws IOException {
+        List<Entry> all = new java.util.ArrayList<>(entries());
+        all.sort(java.util.Comparator.comparing(Entry::used).thenComparing(e -> e.path().toString()));
+        long total = all.stream().mapToLong(Entry::size).sum();
+        long n = 0;
+        long bytes = 0;
+        for (Entry e : all) {
+            boolean leftover = e.path().getFileName().toString().startsWith(".") || e.path().getParent().getFileName().toString().equals("partial");
+            boolean old = olderThan != null && e.used().isBefore(now.minus(olderThan));
+            boolean over = maxBytes != null && total > maxBytes;
+            boolean staleLeftover = leftover && e.used().isBefore(now.minus(java.time.Duration.ofHours(1)));
+            if ((leftover && !staleLeftover) || !(old || over || staleLeftover)) {
+                continue;
+            }
+            if (Files.deleteIfExists(e.path())) {
+                n++;
+                bytes += e.size();
+                total -= e.size();
+                verified.remove(e.path());
+            }
+        }
+        return new Pruned(n, bytes);
     }
 }

@@ -35,8 +35,22 @@ public final class LayerWriter {
         return write(entries, blobDir, n -> { });
     }
 
+    /** Writes a layer's entries into a tar stream, one by one (so they need not be held together). */
+    public interface Body {
+        void writeTo(TarWriter tar) throws IOException;
+    }
+
     /** As {@link #write(List, Path)}, telling {@code progress} how many tar bytes were written, as it goes. */
     public BlobLayer write(List<TarEntry> entries, Path blobDir, LongConsumer progress) throws IOException {
+        return write(w -> {
+            for (TarEntry e : entries) {
+                w.write(e);
+            }
+        }, blobDir, progress);
+    }
+
+    /** Writes the entries {@code body} produces into {@code blobDir/<hex>} (temp file, then rename). */
+    public BlobLayer write(Body body, Path blobDir, LongConsumer progress) throws IOException {
         Files.createDirectories(blobDir);
         Path tmp = Files.createTempFile(blobDir, ".layer-", ".tmp");
         try {
@@ -48,9 +62,7 @@ public final class LayerWriter {
                 try (OutputStream z = compression.compress(compressed, level)) {
                     tar = new HashingOutputStream(z, progress);
                     try (TarWriter w = new TarWriter(new BufferedOutputStream(tar, 64 * 1024))) {
-                        for (TarEntry e : entries) {
-                            w.write(e);
-                        }
+                        body.writeTo(w);
                     }
                 }
             }

@@ -13,11 +13,13 @@ import java.util.SortedMap;
  *
  * @param created null when the spec does not say (then SOURCE_DATE_EPOCH, then 1970)
  * @param compression null when the spec does not say (then gzip)
+ * @param layeringBudget null for a layer per package, else the most package layers the image may have
  */
 public record Spec(Path file, String displayName, List<String> archs, String base, Instant created,
                    Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
                    List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
-                   SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian) {
+                   SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian,
+                   Integer layeringBudget) {
 
     /**
      * The {@code debian} section: where packages come from and which to install.

@@ -30,7 +30,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads and validates a spec file; every problem is a {@link SpecException} with file:line. */
 public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
-            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian");
+            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering");
     private static final Set<String> DEBIAN_KEYS = Set.of("suite", "mirror", "snapshot", "sources", "packages", "resolve",
             "exclude");
     private static final Set<String> SOURCE_KEYS = Set.of("url", "suites", "components", "keyring", "insecure");
@@ -194,9 +194,20 @@ public final class SpecParser {
                     ? new TreeMap<>(y.stringMap(top.get("annotations"), "annotations")) : new TreeMap<>();
 
             Spec.Debian debian = present(top, "debian") ? debian(top.get("debian")) : null;
+            Integer budget = null;
+            if (present(top, "layering")) {
+                Map<String, Node> l = y.mapping(top.get("layering"), "layering", Set.of("budget"));
+                if (present(l, "budget")) {
+                    budget = (int) y.integer(l.get("budget"), "layering.budget", 1000);
+                    if (budget < 1) {
+                        throw new SpecException(y.at(l.get("budget")), "layering.budget must be at least 1",
+                                "the number of package layers the image may have, e.g. budget: 10");
+                    }
+                }
+            }
 
             return new Spec(file, name, List.copyOf(archs), base, created, compression, List.copyOf(files), accounts,
-                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian);
+                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget);
         }
 
         private Spec.Debian debian(Node node) throws SpecException {

@@ -9,7 +9,7 @@ public final class TarPaths {
     }
 
     /** Why a normalized path is not acceptable, or null if it is. */
-    static String problem(String p) {
+    public static String problem(String p) {
         if (p.isEmpty()) {
             return "empty path";
         }

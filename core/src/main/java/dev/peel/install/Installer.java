@@ -1,0 +1,442 @@
+package dev.peel.install;
+
+import dev.peel.build.Progress;
+import dev.peel.cache.Cache;
+import dev.peel.debian.DebArchive;
+import dev.peel.debian.Lock;
+import dev.peel.debian.Relation;
+import dev.peel.debian.RepositoryException;
+import dev.peel.debian.Version;
+import dev.peel.image.BlobLayer;
+import dev.peel.image.LayerWriter;
+import dev.peel.oci.Digest;
+import dev.peel.tar.Compression;
+import dev.peel.tar.Content;
+import dev.peel.tar.TarEntry;
+import dev.peel.tar.TarReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Turns a lock's packages into layers, for every arch at once: each package fetched (if its layer is not
+ * cached) and unpacked into its own layer on a bounded pool, {@code Architecture: all} layers built once
+ * and shared between archs; then, per arch, overlaps checked (different content at one path is an error
+ * unless one package Replaces the other, which then lies above it) and, with a layering budget, packages
+ * grouped by source into at most that many layers.
+ */
+public final class Installer implements AutoCloseable {
+    /** How layers are made: entry mtimes clamped to {@code epoch}; {@code budget} null for a layer per package. */
+    public record Options(long epoch, Compression compression, int level, Integer budget) {
+    }
+
+    /** One layer of an arch's image, with what its history says. */
+    public record InstalledLayer(BlobLayer layer, String comment, List<String> packages) {
+    }
+
+    /** An arch's package layers in order, bottom first, and its merged-/usr aliases. */
+    public record ArchLayers(String arch, List<InstalledLayer> layers, MergedUsr usr) {
+    }
+
+    /** A package set that cannot be installed as locked (overlapping files, a broken .deb). */
+    public static final class InstallException extends Exception {
+        public InstallException(String message) {
+            super(message);
+        }
+    }
+
+    private final Cache cache;
+    private final Options options;
+    private final Progress progress;
+    private final Downloads downloads;
+    private final ExecutorService builders;
+    private final ConcurrentHashMap<String, CompletableFuture<PackageLayer>> layers = new ConcurrentHashMap<>();
+    private final AtomicInteger done = new AtomicInteger();
+    private int total;
+
+    public Installer(Cache cache, Options options, Progress progress) {
+        this.cache = cache;
+        this.options = options;
+        this.progress = progress;
+        this.downloads = new Downloads(cache, progress::advanced);
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.builders = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "peel-unpack");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Every arch's layers, built (or found in the cache) in parallel. */
+    public Map<String, ArchLayers> install(Lock lock, List<String> archs)
+            throws RepositoryException, InstallException, IOException {
+        Map<String, List<Lock.LockedPackage>> sets = new LinkedHashMap<>();
+        for (String arch : archs) {
+            List<Lock.LockedPackage> ps = lock.archs().get(arch);
+            if (ps == null) {
+                throw new InstallException("the lock has no packages for " + arch + "; run peel lock");
+            }
+            sets.put(arch, ps);
+        }
+        Map<String, MergedUsr> usr = new LinkedHashMap<>();
+        for (String arch : archs) {
+            usr.put(arch, aliases(sets.get(arch)));
+        }
+        Set<String> distinct = new HashSet<>();
+        Map<String, List<CompletableFuture<PackageLayer>>> futures = new LinkedHashMap<>();
+        List<Lock.LockedPackage> toFetch = new ArrayList<>();
+        for (String arch : archs) {
+            List<CompletableFuture<PackageLayer>> fs = new ArrayList<>();
+            for (Lock.LockedPackage p : sets.get(arch)) {
+                String key = PackageLayer.key(p.sha256(), usr.get(arch), options.epoch(), options.compression(), options.level());
+                if (distinct.add(key) && PackageLayer.cached(cache, key) == null) {
+                    toFetch.add(p);
+                }
+                fs.add(layer(p, key, usr.get(arch)));
+            }
+            futures.put(arch, fs);
+        }
+        total = distinct.size();
+        long bytes = toFetch.stream().filter(p -> downloads.cached(p) == null).mapToLong(p -> Math.max(0, p.size())).sum();
+        progress.phase("installing " + total + " packages for " + String.join(", ", archs)
+                + (toFetch.isEmpty() ? " (all cached)" : ", unpacking " + toFetch.size()));
+        progress.total(bytes);
+        Map<String, ArchLayers> out = new LinkedHashMap<>();
+        for (String arch : archs) {
+            List<PackageLayer> built = new ArrayList<>();
+            for (CompletableFuture<PackageLayer> f : futures.get(arch)) {
+                built.add(join(f));
+            }
+            List<PackageLayer> ordered = order(built, arch);
+            out.put(arch, new ArchLayers(arch, options.budget() == null ? single(ordered) : grouped(ordered, options.budget()),
+                    usr.get(arch)));
+        }
+        return out;
+    }
+
+    private CompletableFuture<PackageLayer> layer(Lock.LockedPackage p, String key, MergedUsr usr) {
+        return layers.computeIfAbsent(key, k -> {
+            PackageLayer hit = PackageLayer.cached(cache, key);
+            if (hit != null) {
+                done();
+                return CompletableFuture.completedFuture(hit);
+            }
+            return downloads.fetch(p).thenApplyAsync(deb -> {
+                try {
+                    PackageLayer l = PackageLayer.build(cache, deb, p, usr, options.epoch(), options.compression(),
+                            options.level(), n -> { });
+                    done();
+                    return l;
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, builders);
+        });
+    }
+
+    private void done() {
+        progress.detail(done.incrementAndGet() + "/" + Math.max(total, done.get()) + " packages");
+    }
+
+    /** The merged-/usr aliases base-files gives this set (none without base-files). */
+    private MergedUsr aliases(List<Lock.LockedPackage> set) throws RepositoryException, IOException, InstallException {
+        Lock.LockedPackage bf = set.stream().filter(p -> p.name().equals("base-files")).findFirst().orElse(null);
+        if (bf == null) {
+            return MergedUsr.NONE;
+        }
+        var hit = cache.getDerived("usr-aliases", bf.sha256());
+        if (hit.isPresent()) {
+            Map<String, String> links = new TreeMap<>();
+            for (String line : new String(hit.get(), StandardCharsets.UTF_8).split("\n")) {
+                int eq = line.indexOf(' ');
+                if (eq > 0) {
+                    links.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+            return MergedUsr.of(links);
+        }
+        Path deb = join(downloads.fetch(bf).thenApply(x -> x));
+        Map<String, String> links = new TreeMap<>();
+        try (InputStream in = DebArchive.open(deb, "base-files " + bf.version()).data(); TarReader r = new TarReader(in)) {
+            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                if (h.type() == '2' && !h.path().isEmpty() && !h.path().contains("/")) {
+                    links.put(h.path(), h.linkName());
+                }
+            }
+        }
+        MergedUsr usr = MergedUsr.of(links);
+        StringBuilder b = new StringBuilder();
+        usr.aliases().forEach((k, v) -> b.append(k).append(' ').append(v).append('\n'));
+        cache.putDerived("usr-aliases", bf.sha256(), b.toString().getBytes(StandardCharsets.UTF_8));
+        return usr;
+    }
+
+    private static <T> T join(CompletableFuture<T> f) throws RepositoryException, IOException, InstallException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c instanceof CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof RepositoryException r) {
+                throw r;
+            }
+            if (c instanceof DebArchive.BadPackage b) {
+                throw new InstallException(b.getMessage());
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /**
+     * Packages by name, then moved so that a package replacing another's files lies above it. Different
+     * content at one path without Replaces either way is an error naming both packages.
+     */
+    static List<PackageLayer> order(List<PackageLayer> set, String arch) throws InstallException {
+        List<PackageLayer> byName = new ArrayList<>(set);
+        byName.sort(Comparator.comparing(PackageLayer::name).thenComparing(PackageLayer::arch));
+        Map<String, List<Integer>> owners = new HashMap<>();
+        Map<Integer, Map<String, Listing.Entry>> index = new HashMap<>();
+        for (int i = 0; i < byName.size(); i++) {
+            Map<String, Listing.Entry> m = new HashMap<>();
+            for (Listing.Entry e : byName.get(i).entries()) {
+                m.put(e.path(), e);
+                owners.computeIfAbsent(e.path(), k -> new ArrayList<>()).add(i);
+            }
+            index.put(i, m);
+        }
+        Map<Integer, Set<Integer>> above = new HashMap<>();
+        List<String> paths = new ArrayList<>(owners.keySet());
+        paths.sort(null);
+        for (String path : paths) {
+            List<Integer> who = owners.get(path);
+            for (int x = 0; x < who.size(); x++) {
+                for (int y = x + 1; y < who.size(); y++) {
+                    int a = who.get(x);
+                    int b = who.get(y);
+                    Listing.Entry ea = index.get(a).get(path);
+                    Listing.Entry eb = index.get(b).get(path);
+                    if ((ea.type() == TarEntry.Type.DIRECTORY && eb.type() == TarEntry.Type.DIRECTORY) || ea.sameAs(eb)) {
+                        continue;
+                    }
+                    PackageLayer pa = byName.get(a);
+                    PackageLayer pb = byName.get(b);
+                    if (replaces(pb, pa)) {
+                        above.computeIfAbsent(a, k -> new HashSet<>()).add(b);
+                    } else if (replaces(pa, pb)) {
+                        above.computeIfAbsent(b, k -> new HashSet<>()).add(a);
+                    } else {
+                        throw new InstallException("/" + path + " is shipped by " + pa.name() + " " + pa.version() + " and by "
+                                + pb.name() + " " + pb.version() + " (" + arch + ") with different " + difference(ea, eb)
+                                + ", and neither declares Replaces on the other; dpkg would refuse to install both."
+                                + " Drop one of them (debian.exclude) or pick other versions.");
+                    }
+                }
+            }
+        }
+        // Kahn's algorithm, always taking the first by name among the free: stable and deterministic.
+        int[] below = new int[byName.size()];
+        above.values().forEach(s -> s.forEach(i -> below[i]++));
+        PriorityQueue<Integer> free = new PriorityQueue<>();
+        for (int i = 0; i < below.length; i++) {
+            if (below[i] == 0) {
+                free.add(i);
+            }
+        }
+        List<PackageLayer> out = new ArrayList<>();
+        while (!free.isEmpty()) {
+            int i = free.poll();
+            out.add(byName.get(i));
+            for (int j : above.getOrDefault(i, Set.of())) {
+                if (--below[j] == 0) {
+                    free.add(j);
+                }
+            }
+        }
+        if (out.size() != byName.size()) {
+            throw new InstallException("packages replace each other's files in a cycle (" + arch + "); peel cannot order them");
+        }
+        return out;
+    }
+
+    private static String difference(Listing.Entry a, Listing.Entry b) {
+        if (a.type() != b.type()) {
+            return "types (" + a.type().name().toLowerCase() + " and " + b.type().name().toLowerCase() + ")";
+        }
+        if (!a.value().equals(b.value())) {
+            return a.type() == TarEntry.Type.FILE ? "content" : "targets (" + a.value() + " and " + b.value() + ")";
+        }
+        return "modes or owners (" + Integer.toOctalString(a.mode()) + " " + a.uid() + ":" + a.gid() + " and "
+                + Integer.toOctalString(b.mode()) + " " + b.uid() + ":" + b.gid() + ")";
+    }
+
+    /** True if {@code p} declares Replaces on {@code other} (name, and version when given). */
+    static boolean replaces(PackageLayer p, PackageLayer other) {
+        if (p.replaces().isBlank()) {
+            return false;
+        }
+        try {
+            for (List<Relation> group : Relation.parseField(p.replaces())) {
+                for (Relation r : group) {
+                    if (r.name().equals(other.name()) && r.accepts(Version.parse(other.version()))) {
+                        return true;
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static List<InstalledLayer> single(List<PackageLayer> ordered) {
+        List<InstalledLayer> out = new ArrayList<>();
+        for (PackageLayer p : ordered) {
+            out.add(new InstalledLayer(p.layer(), "debian package " + p.name() + " " + p.version() + " (" + p.arch() + ")",
+                    List.of(p.name())));
+        }
+        return out;
+    }
+
+    /**
+     * apko's origin strategy: packages grouped by Debian source, then the two smallest groups merged until
+     * at most {@code budget} remain; each group's layer sits where its lowest member was.
+     */
+    private List<InstalledLayer> grouped(List<PackageLayer> ordered, int budget) throws IOException {
+        Map<String, List<Integer>> bySource = new LinkedHashMap<>();
+        for (int i = 0; i < ordered.size(); i++) {
+            bySource.computeIfAbsent(ordered.get(i).source(), k -> new ArrayList<>()).add(i);
+        }
+        List<List<Integer>> groups = new ArrayList<>(bySource.values());
+        while (groups.size() > Math.max(1, budget)) {
+            groups.sort(Comparator.<List<Integer>>comparingLong(g -> g.stream().mapToLong(i -> ordered.get(i).layer().size()).sum())
+                    .thenComparing(g -> g.get(0)));
+            List<Integer> merged = new ArrayList<>(groups.remove(0));
+            merged.addAll(groups.remove(0));
+            merged.sort(null);
+            groups.add(merged);
+        }
+        groups.sort(Comparator.comparing(g -> g.get(0)));
+        List<InstalledLayer> out = new ArrayList<>();
+        for (List<Integer> g : groups) {
+            List<PackageLayer> members = g.stream().map(ordered::get).toList();
+            List<String> names = members.stream().map(PackageLayer::name).toList();
+            if (members.size() == 1) {
+                out.add(single(members).get(0));
+                continue;
+            }
+            String sources = String.join(", ", new java.util.TreeSet<>(members.stream().map(PackageLayer::source).toList()));
+            out.add(new InstalledLayer(merged(members), "debian packages of " + sources + ": " + String.join(", ", names), names));
+        }
+        return out;
+    }
+
+    /** One layer of several packages' layers, bottom to top; a path given twice keeps the upper one. */
+    private BlobLayer merged(List<PackageLayer> members) throws IOException {
+        StringBuilder k = new StringBuilder("peel merged layer 1\n");
+        members.forEach(m -> k.append(m.key()).append('\n'));
+        k.append(options.compression().spelling()).append(' ').append(options.level());
+        String key = Digest.of(k.toString().getBytes(StandardCharsets.UTF_8)).hex();
+        var hit = cache.getDerived("merged-layer", key).map(b -> Listing.parse(b, key))
+                .flatMap(l -> cache.file("blobs", l.digest().hex()).map(l::toLayer));
+        if (hit.isPresent()) {
+            return hit.get().layer();
+        }
+        Map<String, Integer> winner = new HashMap<>();
+        for (int i = 0; i < members.size(); i++) {
+            for (Listing.Entry e : members.get(i).entries()) {
+                if (e.type() != TarEntry.Type.DIRECTORY || !winner.containsKey(e.path())) {
+                    winner.put(e.path(), i);
+                }
+            }
+        }
+        BlobLayer blob = new LayerWriter(options.compression(), options.level()).write(w -> {
+            for (int i = 0; i < members.size(); i++) {
+                PackageLayer m = members.get(i);
+                Compression c = Compression.ofMediaType(m.layer().mediaType().toString());
+                try (InputStream in = c.decompress(m.layer().open()); TarReader r = new TarReader(in)) {
+                    for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                        Integer win = winner.get(h.path());
+                        if (win == null || win != i) {
+                            continue;
+                        }
+                        w.write(copy(h, r));
+                    }
+                }
+            }
+        }, cache.dir("blobs"), n -> { });
+        Path stored = cache.file("blobs", blob.digest().hex()).orElseThrow(() -> new IOException("cache lost " + blob.digest()));
+        BlobLayer l = new BlobLayer(stored, blob.digest(), blob.diffId(), blob.size(), blob.mediaType());
+        cache.putDerived("merged-layer", key, new Listing("merged", "", "", "", "", l.digest(), l.diffId(), l.size(),
+                l.mediaType().toString(), List.of(), key).bytes());
+        return l;
+    }
+
+    private static TarEntry copy(TarReader.Header h, TarReader r) throws IOException {
+        TarEntry.Type type = switch (h.type()) {
+            case '5' -> TarEntry.Type.DIRECTORY;
+            case '2' -> TarEntry.Type.SYMLINK;
+            case '1' -> TarEntry.Type.HARDLINK;
+            case '3' -> TarEntry.Type.CHAR_DEVICE;
+            case '4' -> TarEntry.Type.BLOCK_DEVICE;
+            case '6' -> TarEntry.Type.FIFO;
+            default -> TarEntry.Type.FILE;
+        };
+        long size = h.size();
+        Content content = type != TarEntry.Type.FILE ? null : new Content() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public InputStream open() {
+                return new java.io.FilterInputStream(r.data()) {
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        String link = type == TarEntry.Type.SYMLINK || type == TarEntry.Type.HARDLINK ? h.linkName() : null;
+        if (type == TarEntry.Type.HARDLINK) {
+            link = link.replaceFirst("^(\\./)+", "").replaceFirst("^/+", "");
+        }
+        return new TarEntry(h.path(), type, h.mode() & 07777, h.uid(), h.gid(), h.uname(), h.gname(), h.mtime(), link, content,
+                h.devMajor(), h.devMinor());
+    }
+
+    @Override
+    public void close() {
+        downloads.close();
+        builders.shutdownNow();
+    }
+}
