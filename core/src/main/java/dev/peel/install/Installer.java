@@ -100,25 +100,37 @@ public final class Installer implements AutoCloseable {
         for (String arch : archs) {
             usr.put(arch, aliases(sets.get(arch)));
         }
-        Set<String> distinct = new HashSet<>();
+        Map<String, PackageLayer> hits = new HashMap<>();
+        Map<String, Lock.LockedPackage> misses = new LinkedHashMap<>();
+        for (String arch : archs) {
+            for (Lock.LockedPackage p : sets.get(arch)) {
+                String key = PackageLayer.key(p.sha256(), usr.get(arch), options.epoch(), options.compression(), options.level());
+                if (!hits.containsKey(key) && !misses.containsKey(key)) {
+                    PackageLayer hit = PackageLayer.cached(cache, key);
+                    if (hit != null) {
+                        hits.put(key, hit);
+                    } else {
+                        misses.put(key, p);
+                    }
+                }
+            }
+        }
+        total = hits.size() + misses.size();
+        done.set(hits.size());
+        long bytes = misses.values().stream().filter(p -> downloads.cached(p) == null).mapToLong(p -> Math.max(0, p.size())).sum();
+        progress.phase("installing " + total + " packages for " + String.join(", ", archs)
+                + (misses.isEmpty() ? " (all cached)" : ", unpacking " + misses.size()));
+        progress.total(bytes);
         Map<String, List<CompletableFuture<PackageLayer>>> futures = new LinkedHashMap<>();
-        List<Lock.LockedPackage> toFetch = new ArrayList<>();
         for (String arch : archs) {
             List<CompletableFuture<PackageLayer>> fs = new ArrayList<>();
             for (Lock.LockedPackage p : sets.get(arch)) {
                 String key = PackageLayer.key(p.sha256(), usr.get(arch), options.epoch(), options.compression(), options.level());
-                if (distinct.add(key) && PackageLayer.cached(cache, key) == null) {
-                    toFetch.add(p);
-                }
-                fs.add(layer(p, key, usr.get(arch)));
+                PackageLayer hit = hits.get(key);
+                fs.add(hit != null ? CompletableFuture.completedFuture(hit) : layer(p, key, usr.get(arch)));
             }
             futures.put(arch, fs);
         }
-        total = distinct.size();
-        long bytes = toFetch.stream().filter(p -> downloads.cached(p) == null).mapToLong(p -> Math.max(0, p.size())).sum();
-        progress.phase("installing " + total + " packages for " + String.join(", ", archs)
-                + (toFetch.isEmpty() ? " (all cached)" : ", unpacking " + toFetch.size()));
-        progress.total(bytes);
         Map<String, ArchLayers> out = new LinkedHashMap<>();
         for (String arch : archs) {
             List<PackageLayer> built = new ArrayList<>();
@@ -133,13 +145,7 @@ public final class Installer implements AutoCloseable {
     }
 
     private CompletableFuture<PackageLayer> layer(Lock.LockedPackage p, String key, MergedUsr usr) {
-        return layers.computeIfAbsent(key, k -> {
-            PackageLayer hit = PackageLayer.cached(cache, key);
-            if (hit != null) {
-                done();
-                return CompletableFuture.completedFuture(hit);
-            }
-            return downloads.fetch(p).thenApplyAsync(deb -> {
+        return layers.computeIfAbsent(key, k -> downloads.fetch(p).thenApplyAsync(deb -> {
                 try {
                     PackageLayer l = PackageLayer.build(cache, deb, p, usr, options.epoch(), options.compression(),
                             options.level(), n -> { });
@@ -148,8 +154,7 @@ public final class Installer implements AutoCloseable {
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 }
-            }, builders);
-        });
+            }, builders));
     }
 
     private void done() {

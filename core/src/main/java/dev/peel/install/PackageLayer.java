@@ -91,7 +91,7 @@ public record PackageLayer(String name, String version, String arch, String sour
             String[] dirs = {"var", "var/lib", "var/lib/dpkg", STATUS_DIR};
             for (String d : dirs) {
                 if (written.add(d)) {
-                    w.write(TarEntry.directory(d, 0755, 0, 0, epoch));
+                    w.write(new TarEntry(d, TarEntry.Type.DIRECTORY, 0755, 0, 0, "root", "root", epoch, null, null, 0, 0));
                 }
             }
             status(w, STATUS_DIR + "/" + p.name(), statusText(controlFile), epoch, entries, written, what);
@@ -114,7 +114,7 @@ public record PackageLayer(String name, String version, String arch, String sour
         if (!written.add(path)) {
             throw new DebArchive.BadPackage(what + ": the package itself ships /" + path);
         }
-        w.write(TarEntry.file(path, 0644, 0, 0, epoch, Content.ofBytes(bytes)));
+        w.write(new TarEntry(path, TarEntry.Type.FILE, 0644, 0, 0, "root", "root", epoch, null, Content.ofBytes(bytes), 0, 0));
         entries.add(new Listing.Entry(path, TarEntry.Type.FILE, 0644, 0, 0, bytes.length,
                 HexFormat.of().formatHex(Digest.sha256().digest(bytes))));
     }
