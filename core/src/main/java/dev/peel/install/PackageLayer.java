@@ -29,12 +29,12 @@ import java.util.function.LongConsumer;
  * One package's layer: its data.tar entries exactly as packed (types, modes incl. setuid, owners, link
  * targets; mtimes clamped to the build's epoch; merged-/usr paths rewritten), then
  * {@code var/lib/dpkg/status.d/<name>} (its control file, with the {@code Status} line dpkg's database
- * carries) and {@code <name>.md5sums}. Built once per input and kept in the cache with a listing of its
+ * carries) and {@code <name>.md5sums} (the package's, or computed as dpkg does when it ships none). Built once per input and kept in the cache with a listing of its
  * entries, so a warm build reads neither the .deb nor compresses anything.
  */
 public record PackageLayer(String name, String version, String arch, String source, String replaces, BlobLayer layer,
                            List<Listing.Entry> entries, String key) {
-    static final String FORMAT = "peel package layer 1";
+    static final String FORMAT = "peel package layer 2";
     public static final String STATUS_DIR = "var/lib/dpkg/status.d";
 
     /** The cache key of a package's layer: its .deb, the aliases, the epoch and the compression. */
@@ -72,6 +72,9 @@ public record PackageLayer(String name, String version, String arch, String sour
         }
         List<Listing.Entry> entries = new ArrayList<>();
         Set<String> written = new HashSet<>();
+        byte[] shippedSums = control.get("md5sums");
+        // dpkg computes md5sums at unpack time for packages that ship none: so does peel.
+        StringBuilder sums = shippedSums == null ? new StringBuilder() : null;
         BlobLayer blob = new LayerWriter(c, level).write(w -> {
             try (InputStream data = a.data(); TarReader r = new TarReader(data)) {
                 for (TarReader.Header h = r.next(); h != null; h = r.next()) {
@@ -83,7 +86,13 @@ public record PackageLayer(String name, String version, String arch, String sour
                         throw new DebArchive.BadPackage(what + ": data.tar holds /" + e.path() + " twice");
                     }
                     Hashing hashing = e.type() == TarEntry.Type.FILE ? (Hashing) e.content() : null;
+                    if (hashing != null && sums != null) {
+                        hashing.alsoMd5();
+                    }
                     w.write(e);
+                    if (hashing != null && sums != null) {
+                        sums.append(hashing.md5Hex()).append("  ").append(e.path()).append('\n');
+                    }
                     entries.add(new Listing.Entry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.size(),
                             hashing != null ? hashing.hex() : e.linkTarget() == null ? "" : e.linkTarget()));
                 }
@@ -92,12 +101,13 @@ public record PackageLayer(String name, String version, String arch, String sour
             for (String d : dirs) {
                 if (written.add(d)) {
                     w.write(new TarEntry(d, TarEntry.Type.DIRECTORY, 0755, 0, 0, "root", "root", epoch, null, null, 0, 0));
+                    entries.add(new Listing.Entry(d, TarEntry.Type.DIRECTORY, 0755, 0, 0, 0, ""));
                 }
             }
             status(w, STATUS_DIR + "/" + p.name(), statusText(controlFile), epoch, entries, written, what);
-            byte[] sums = control.get("md5sums");
-            if (sums != null) {
-                status(w, STATUS_DIR + "/" + p.name() + ".md5sums", md5sums(sums, usr), epoch, entries, written, what);
+            byte[] md5 = shippedSums != null ? md5sums(shippedSums, usr) : sums.toString().getBytes(StandardCharsets.UTF_8);
+            if (md5.length > 0) {
+                status(w, STATUS_DIR + "/" + p.name() + ".md5sums", md5, epoch, entries, written, what);
             }
         }, cache.dir("blobs"), progress);
         String replaces = stanza.get("Replaces") == null ? "" : stanza.get("Replaces");
@@ -221,6 +231,7 @@ public record PackageLayer(String name, String version, String arch, String sour
         private final TarReader reader;
         private final long size;
         private final MessageDigest md = Digest.sha256();
+        private MessageDigest md5;
         private byte[] hash;
 
         Hashing(TarReader reader, long size) {
@@ -241,6 +252,9 @@ public record PackageLayer(String name, String version, String arch, String sour
                     int b = in.read();
                     if (b >= 0) {
                         md.update((byte) b);
+                        if (md5 != null) {
+                            md5.update((byte) b);
+                        }
                     }
                     return b;
                 }
@@ -250,6 +264,9 @@ public record PackageLayer(String name, String version, String arch, String sour
                     int n = in.read(b, off, len);
                     if (n > 0) {
                         md.update(b, off, n);
+                        if (md5 != null) {
+                            md5.update(b, off, n);
+                        }
                     }
                     return n;
                 }
@@ -259,6 +276,18 @@ public record PackageLayer(String name, String version, String arch, String sour
                     // The tar reader goes on to the next entry.
                 }
             };
+        }
+
+        void alsoMd5() {
+            try {
+                md5 = MessageDigest.getInstance("MD5");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        String md5Hex() {
+            return HexFormat.of().formatHex(md5.digest());
         }
 
         String hex() {
