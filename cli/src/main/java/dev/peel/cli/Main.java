@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /** The {@code peel} command. */
 @Command(name = "peel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Builds minimal, reproducible OCI images from a YAML spec, without a daemon.",
-        subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, LockCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, LockCommand.class, CacheCommand.class,
+                CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)
 public final class Main {
     @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
@@ -15,7 +16,7 @@ public final class Main {
     boolean quiet;
 
     @Option(names = "--cache", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
-            description = "peel's cache (verified package indexes, …); default $XDG_CACHE_HOME/peel or ~/.cache/peel.")
+            description = "peel's cache (packages, verified indexes, built layers); default $XDG_CACHE_HOME/peel or ~/.cache/peel.")
     java.nio.file.Path cache;
 
     dev.peel.cache.Cache cache() {

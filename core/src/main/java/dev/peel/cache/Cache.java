@@ -185,7 +185,12 @@ public final class Cache {
     public List<Usage> info() throws IOException {
         java.util.TreeMap<String, long[]> m = new java.util.TreeMap<>();
         for (Entry e : entries()) {
-            long[] a = m.computeIfAbsent(e.kind(), k -> new long[2]);
+            String name = e.path().getFileName().toString();
+            if (name.endsWith(".lock")) {
+                continue;
+            }
+            boolean partial = e.path().getParent().getFileName().toString().equals("partial") || name.startsWith(".");
+            long[] a = m.computeIfAbsent(e.kind() + (partial ? " (partial)" : ""), k -> new long[2]);
             a[0]++;
             a[1] += e.size();
         }
