@@ -28,7 +28,7 @@ class CliTest {
         String[] withCache = java.util.Arrays.copyOf(args, args.length + 2);
         withCache[args.length] = "--cache";
         withCache[args.length + 1] = tmp.resolve("cache").toString();
-        args = args.length > 0 && (args[0].equals("resolve") || args[0].equals("lock")) ? withCache : args;
+        args = args.length > 0 && (args[0].equals("resolve") || args[0].equals("lock") || args[0].equals("build")) ? withCache : args;
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
@@ -196,9 +196,19 @@ class CliTest {
         Result untrusted = peel("resolve", spec("debian:\n  sources: [{url: \"file:///nonexistent/repo\", suites: [x]}]\n"
                 + "  packages: [curl]\n").toString(), "--arch", "amd64");
         assertEquals(3, untrusted.exit(), untrusted.err());
-        Result build = peel("build", spec("debian: {packages: [curl]}\n").toString(), "-o", tmp.resolve("o").toString());
-        assertEquals(2, build.exit());
-        assertTrue(build.err().contains("does not install Debian packages yet"), build.err());
+        Path locked = spec("archs: [amd64]\ndebian: {packages: [netbase]}\n");
+        assertEquals(0, peel("lock", locked.toString()).exit());
+        Files.writeString(locked, "archs: [amd64]\ndebian: {packages: [netbase, tzdata]}\n");
+        Result stale = peel("build", locked.toString(), "-o", tmp.resolve("o").toString());
+        assertEquals(2, stale.exit());
+        assertTrue(stale.err().contains("spec.lock.json is stale") && stale.err().contains("run peel lock"), stale.err());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing written");
+        Files.delete(tmp.resolve("spec.lock.json"));
+        Result unknown = peel("build", spec("archs: [amd64]\ndebian: {packages: [no-such-package-at-all]}\n").toString(),
+                "-o", tmp.resolve("o").toString());
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().contains("no-such-package-at-all is not available for amd64"), unknown.err());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing written");
     }
 
     @Test
