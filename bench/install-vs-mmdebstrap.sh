@@ -39,7 +39,7 @@ mm() {  # mmdebstrap rootfs of the set, then a one-layer OCI image with umoci, a
   umoci config --no-history --image "$work/mm/oci:img" --created 1970-01-01T00:00:00Z --architecture amd64 --os linux
   umoci gc --layout "$work/mm/oci"
 }
-pb() { rm -rf "$work/out"; "$root/peel" -q build --cache "$work/cache" "$work/$1.yaml" -o "$work/out"; }
+pb() { rm -rf "$work/out"; "$root/peel" -q build --cache "$work/cache" "$work/$1.yaml" -o "$work/out" ${2:+--compression $2}; }
 
 # measure NAME PREP CMD...: 3 runs, prints "median_seconds median_rss_MiB"
 measure() {
@@ -59,6 +59,8 @@ p1_cold=$(measure 'rm -rf "$work/cache"' bash -c 'pb amd64')
 p1_warm=$(measure ':' bash -c 'pb amd64')
 p2_cold=$(measure 'rm -rf "$work/cache"' bash -c 'pb both')
 p2_warm=$(measure ':' bash -c 'pb both')
+pz_cold=$(measure 'rm -rf "$work/cache"' bash -c 'pb both zstd')
+pz_warm=$(measure ':' bash -c 'pb both zstd')
 pn_cold=$(measure 'rm -rf "$work/cache"' bash -c 'pb nolock')
 ratio() { echo "scale=2; $1 / $2" | bc; }
 mc=${mm_cold% *}; mw=${mm_warm% *}
@@ -67,6 +69,7 @@ echo "|---|---|---|---|---|"
 echo "| mmdebstrap + umoci, amd64 | $mc | $mw | ${mm_cold#* } / ${mm_warm#* } | 1 / 1 |"
 echo "| peel, amd64 (from lock) | ${p1_cold% *} | ${p1_warm% *} | ${p1_cold#* } / ${p1_warm#* } | $(ratio ${p1_cold% *} $mc) / $(ratio ${p1_warm% *} $mw) |"
 echo "| peel, amd64 + arm64 (from lock) | ${p2_cold% *} | ${p2_warm% *} | ${p2_cold#* } / ${p2_warm#* } | $(ratio ${p2_cold% *} $mc) / $(ratio ${p2_warm% *} $mw) |"
+echo "| peel, amd64 + arm64, zstd layers (from lock) | ${pz_cold% *} | ${pz_warm% *} | ${pz_cold#* } / ${pz_warm#* } | $(ratio ${pz_cold% *} $mc) / $(ratio ${pz_warm% *} $mw) |"
 echo "| peel, amd64 + arm64, no lock (resolves first) | ${pn_cold% *} | – | ${pn_cold#* } | $(ratio ${pn_cold% *} $mc) / – |"
 echo
 echo "- packages: ${pkgs[*]}; $(grep -c '"name"' "$work/amd64.lock.json") in the amd64 closure"

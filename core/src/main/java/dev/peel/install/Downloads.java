@@ -43,8 +43,8 @@ public final class Downloads implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(20)).build();
+    /** Made on first use: building one loads the TLS trust store, which a warm build never needs. */
+    private HttpClient http;
     private final ConcurrentHashMap<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
 
     /** @param progress told about every byte downloaded, from several threads */
@@ -135,7 +135,7 @@ public final class Downloads implements AutoCloseable {
                 rq.header("Range", "bytes=" + have + "-");
             }
             try {
-                HttpResponse<InputStream> r = http.send(rq.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> r = client().send(rq.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                 int code = r.statusCode();
                 if (code == 200 || code == 206) {
                     boolean append = code == 206;
@@ -177,6 +177,13 @@ public final class Downloads implements AutoCloseable {
             }
         }
         throw new RepositoryException("fetching " + uri + " failed " + ATTEMPTS + " times: " + last.getMessage());
+    }
+
+    private synchronized HttpClient client() {
+        if (http == null) {
+            http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(20)).build();
+        }
+        return http;
     }
 
     private static String sha256(Path f) throws IOException {

@@ -96,6 +96,13 @@ public final class Installer implements AutoCloseable {
             }
             sets.put(arch, ps);
         }
+        boolean aliasesKnown = sets.values().stream().flatMap(List::stream).filter(p -> p.name().equals("base-files"))
+                .allMatch(p -> cache.getDerived("usr-aliases", p.sha256()).isPresent());
+        if (!aliasesKnown) {
+            // A cold cache: every .deb will be needed, so fetch them while base-files is read for its aliases.
+            sets.values().stream().flatMap(List::stream).sorted(Comparator.comparingLong(Lock.LockedPackage::size).reversed())
+                    .forEach(downloads::fetch);
+        }
         Map<String, MergedUsr> usr = new LinkedHashMap<>();
         for (String arch : archs) {
             usr.put(arch, aliases(sets.get(arch)));
@@ -121,15 +128,26 @@ public final class Installer implements AutoCloseable {
         progress.phase("installing " + total + " packages for " + String.join(", ", archs)
                 + (misses.isEmpty() ? " (all cached)" : ", unpacking " + misses.size()));
         progress.total(bytes);
+        // The biggest packages start first, so that no large one is left running alone at the end.
+        List<String[]> order = new ArrayList<>();
+        for (String arch : archs) {
+            for (Lock.LockedPackage p : sets.get(arch)) {
+                order.add(new String[] {arch, p.name()});
+            }
+        }
+        Map<String, Lock.LockedPackage> byArchName = new HashMap<>();
+        sets.forEach((arch, ps) -> ps.forEach(p -> byArchName.put(arch + " " + p.name(), p)));
+        order.sort(Comparator.comparingLong((String[] a) -> -byArchName.get(a[0] + " " + a[1]).size()));
+        Map<String, CompletableFuture<PackageLayer>> started = new HashMap<>();
+        for (String[] a : order) {
+            Lock.LockedPackage p = byArchName.get(a[0] + " " + a[1]);
+            String key = PackageLayer.key(p.sha256(), usr.get(a[0]), options.epoch(), options.compression(), options.level());
+            PackageLayer hit = hits.get(key);
+            started.put(a[0] + " " + a[1], hit != null ? CompletableFuture.completedFuture(hit) : layer(p, key, usr.get(a[0])));
+        }
         Map<String, List<CompletableFuture<PackageLayer>>> futures = new LinkedHashMap<>();
         for (String arch : archs) {
-            List<CompletableFuture<PackageLayer>> fs = new ArrayList<>();
-            for (Lock.LockedPackage p : sets.get(arch)) {
-                String key = PackageLayer.key(p.sha256(), usr.get(arch), options.epoch(), options.compression(), options.level());
-                PackageLayer hit = hits.get(key);
-                fs.add(hit != null ? CompletableFuture.completedFuture(hit) : layer(p, key, usr.get(arch)));
-            }
-            futures.put(arch, fs);
+            futures.put(arch, sets.get(arch).stream().map(p -> started.get(arch + " " + p.name())).toList());
         }
         Map<String, ArchLayers> out = new LinkedHashMap<>();
         for (String arch : archs) {

@@ -337,4 +337,39 @@ class InstallIntegrationTest {
         assertEquals(Tools.run("sh", "-c", "cd " + one + " && find . | sort").ok().out(),
                 Tools.run("sh", "-c", "cd " + rootfs + " && find . | sort").ok().out(), "the same files, in fewer layers");
     }
+
+    /** For other JDKs: builds one package layer from a .deb into a fresh cache and prints its digest. */
+    public static void main(String[] args) throws Exception {
+        Path deb = Path.of(args[0]);
+        Cache c = new Cache(Files.createTempDirectory("peel-jdk-cache"));
+        Lock.LockedPackage p = new Lock.LockedPackage(args[1], args[2], "amd64", args[1], "file:///", "x", "main", "x.deb",
+                dev.peel.oci.Digest.of(Files.readAllBytes(deb)).hex(), Files.size(deb));
+        PackageLayer l = PackageLayer.build(c, deb, p, MergedUsr.NONE, 0, Compression.GZIP, 6, n -> { });
+        System.out.println(l.layer().digest() + " " + l.layer().diffId());
+    }
+
+    @Test
+    void everyJdkOnTheMachineBuildsTheSamePackageLayer() throws Exception {
+        Lock.LockedPackage libc = bookwormLock.archs().get("amd64").stream().filter(p -> p.name().equals("libc6")).findFirst()
+                .orElseThrow();
+        Path deb = deb(bookwormLock, "amd64", "libc6");
+        Layer built = layersByPackage(image(bookworm, "amd64")).get("libc6");
+        String expected = built.digest() + " " + built.diffId();
+        java.util.Set<Path> javas = new java.util.LinkedHashSet<>();
+        javas.add(Path.of(System.getProperty("java.home"), "bin", "java").toRealPath());
+        if (Files.isDirectory(Path.of("/usr/lib/jvm"))) {
+            try (var s = Files.list(Path.of("/usr/lib/jvm"))) {
+                for (Path p : s.sorted().toList()) {
+                    if (Files.isExecutable(p.resolve("bin/java"))) {
+                        javas.add(p.resolve("bin/java").toRealPath());
+                    }
+                }
+            }
+        }
+        for (Path java : javas) {
+            String out = Tools.run(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+                    InstallIntegrationTest.class.getName(), deb.toString(), libc.name(), libc.version()), null, Map.of(), 300).ok().out();
+            assertEquals(expected, out.strip(), "libc6's layer (" + built.size() + " bytes, several gzip blocks) under " + java);
+        }
+    }
 }
