@@ -294,6 +294,13 @@ class InstallIntegrationTest {
         assertTrue(Files.isSymbolicLink(rootfs.resolve("bin")));
         assertTrue(inside(rootfs, "/usr/bin/openssl", "version").startsWith("OpenSSL 3."));
         assertEquals("ok\n", inside(rootfs, "/bin/busybox", "sh", "-c", "echo ok"));
+
+        Path bad = spec("trixie-bad", "trixie", List.of("amd64"), set, "files:\n  - {path: /bin/tool, content: \"x\"}\n");
+        Files.copy(tmp.resolve("trixie/image.lock.json"), tmp.resolve("trixie-bad/image.lock.json"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.peel.spec.SpecException.class,
+                () -> build(bad, tmp.resolve("trixie-bad/out")));
+        assertTrue(e.getMessage().contains("image.yaml:3:") && e.getMessage().contains("would replace the symlink /bin"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("trixie-bad/out")));
     }
 
     @Test
