@@ -146,7 +146,7 @@ public final class DebArchive {
         try {
             String n = m.name();
             InputStream in = n.endsWith(".gz") ? new GZIPInputStream(raw, 65536)
-                    : n.endsWith(".xz") ? new org.tukaani.xz.XZInputStream(new java.io.BufferedInputStream(raw, 65536))
+                    : n.endsWith(".xz") ? Xz.decompress(raw)
                     : n.endsWith(".zst") ? new com.github.luben.zstd.ZstdInputStream(raw)
                     : n.endsWith(".bz2") ? new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(
                             new java.io.BufferedInputStream(raw, 65536))

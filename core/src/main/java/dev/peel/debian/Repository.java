@@ -7,7 +7,6 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import org.tukaani.xz.XZInputStream;
 
 /**
  * One suite of an apt repository, read along the trust chain: InRelease verified against the keyring,
@@ -144,7 +143,7 @@ public final class Repository {
     private static InputStream decompress(String name, byte[] raw) throws IOException {
         InputStream in = new ByteArrayInputStream(raw);
         if (name.endsWith(".xz")) {
-            return new XZInputStream(in);
+            return Xz.decompress(in);
         }
         if (name.endsWith(".gz")) {
             return new GZIPInputStream(in);

@@ -76,6 +76,13 @@ class PackageLayerTest {
             PackageLayer other = build(sample(c), "sample", "1.0-1", MergedUsr.NONE);
             assertEquals(gz.layer().diffId(), other.layer().diffId(), c);
         }
+        dev.peel.debian.XzSwitch.javaOnly(true);
+        try {
+            assertEquals(gz.layer().diffId(), build(sample("xz"), "sample", "1.0-1", MergedUsr.NONE).layer().diffId(),
+                    "the pure-Java xz decoder gives the same layer as the system's xz");
+        } finally {
+            dev.peel.debian.XzSwitch.javaOnly(false);
+        }
         List<String> paths = gz.entries().stream().map(Listing.Entry::path).toList();
         assertTrue(paths.containsAll(List.of("usr/bin/tool", "usr/bin/alias", "etc/sample.conf",
                 "var/lib/dpkg/status.d/sample", "var/lib/dpkg/status.d/sample.md5sums")), paths.toString());
