@@ -424,15 +424,10 @@ public final class Installer implements AutoCloseable {
     }
 
     private static TarEntry copy(TarReader.Header h, TarReader r) throws IOException {
-        TarEntry.Type type = switch (h.type()) {
-            case '5' -> TarEntry.Type.DIRECTORY;
-            case '2' -> TarEntry.Type.SYMLINK;
-            case '1' -> TarEntry.Type.HARDLINK;
-            case '3' -> TarEntry.Type.CHAR_DEVICE;
-            case '4' -> TarEntry.Type.BLOCK_DEVICE;
-            case '6' -> TarEntry.Type.FIFO;
-            default -> TarEntry.Type.FILE;
-        };
+        TarEntry.Type type = TarEntry.Type.ofFlag(h.type());
+        if (type == null) {
+            throw new IOException("unexpected tar entry type '" + h.type() + "' in a package layer: " + h.name());
+        }
         long size = h.size();
         Content content = type != TarEntry.Type.FILE ? null : new Content() {
             @Override

@@ -202,17 +202,11 @@ public record PackageLayer(String name, String version, String arch, String sour
             throws IOException {
         long mtime = Math.min(h.mtime(), epoch);
         int mode = h.mode() & 07777;
-        TarEntry.Type type = switch (h.type()) {
-            case '0', '\0', '7' -> TarEntry.Type.FILE;
-            case '5' -> TarEntry.Type.DIRECTORY;
-            case '2' -> TarEntry.Type.SYMLINK;
-            case '1' -> TarEntry.Type.HARDLINK;
-            case '3' -> TarEntry.Type.CHAR_DEVICE;
-            case '4' -> TarEntry.Type.BLOCK_DEVICE;
-            case '6' -> TarEntry.Type.FIFO;
-            default -> throw new DebArchive.BadPackage(what + ": data.tar entry " + h.name() + " has type '" + h.type()
+        TarEntry.Type type = TarEntry.Type.ofFlag(h.type());
+        if (type == null) {
+            throw new DebArchive.BadPackage(what + ": data.tar entry " + h.name() + " has type '" + h.type()
                     + "', which dpkg does not unpack either");
-        };
+        }
         Content content = type == TarEntry.Type.FILE ? new Hashing(r, h.size()) : null;
         return new TarEntry(path, type, mode, h.uid(), h.gid(), h.uname(), h.gname(), mtime,
                 type == TarEntry.Type.SYMLINK || type == TarEntry.Type.HARDLINK ? link : null, content, h.devMajor(), h.devMinor());

@@ -18,6 +18,19 @@ public record TarEntry(String path, Type type, int mode, long uid, long gid, Str
         Type(char flag) {
             this.flag = flag;
         }
+
+        /** The type of a tar header's typeflag ('\0' and '7' are regular files), or null for others. */
+        public static Type ofFlag(char c) {
+            if (c == '\0' || c == '7') {
+                return FILE;
+            }
+            for (Type t : values()) {
+                if (t.flag == c) {
+                    return t;
+                }
+            }
+            return null;
+        }
     }
 
     public TarEntry {
