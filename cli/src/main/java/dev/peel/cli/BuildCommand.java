@@ -33,7 +33,7 @@ final class BuildCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "SPEC", description = "The image spec (YAML).")
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The image spec (YAML), or a preset name: static, base:nonroot, cc-debian13:debug, … (peel presets).")
     Path spec;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Write an OCI image layout directory.")
@@ -53,6 +53,10 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = {"-t", "--tag"}, paramLabel = "TAG",
             description = "Tag in index.json (org.opencontainers.image.ref.name); repeatable; default: latest.")
     List<String> tags = new ArrayList<>();
+
+    @Option(names = "--arch", paramLabel = "ARCH", split = ",",
+            description = "Build for these Debian architectures instead of the spec's archs (repeatable or comma-separated).")
+    List<String> archs = new ArrayList<>();
 
     @Option(names = "--compression", paramLabel = "ALG", description = "gzip (default), zstd or none; overrides the spec.")
     String compression;
@@ -106,7 +110,16 @@ final class BuildCommand implements Callable<Integer> {
 
         Progress progress = TerminalProgress.forTerminal(parent.quiet);
         try {
-            Spec s = SpecParser.parse(spec, spec.toString());
+            String badArch = Failures.unknownArch("build", archs);
+            if (badArch != null) {
+                done(progress);
+                err.println(badArch);
+                return ExitCodes.USAGE;
+            }
+            Spec s = Specs.load(spec);
+            if (!archs.isEmpty()) {
+                s = s.withArchs(new ArrayList<>(new java.util.LinkedHashSet<>(archs)));
+            }
             BuildOptions options = new BuildOptions(sde, c, level, tags, progress, new BuildOptions.Host(parent.cache(),
                     System.getenv(), Path.of("/etc/apt"), w -> {
                         done(progress);

@@ -41,7 +41,7 @@ final class LockCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         try {
-            Spec s = SpecParser.parse(target.spec, target.spec.toString());
+            Spec s = Specs.load(target.spec);
             List<String> wanted = target.archs.isEmpty() ? s.archs() : target.archs;
             Lock lock = Resolution.lock(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w), Instant.now(), parent.cache());
             if (!parent.quiet) {

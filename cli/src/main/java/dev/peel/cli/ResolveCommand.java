@@ -44,7 +44,7 @@ final class ResolveCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         try {
-            Spec s = SpecParser.parse(target.spec, target.spec.toString());
+            Spec s = Specs.load(target.spec);
             List<String> wanted = target.archs.isEmpty() ? s.archs() : target.archs;
             String stale = Resolution.staleLock(s, wanted);
             if (stale != null) {

@@ -149,7 +149,8 @@ public final class Build {
         }
         Compression c = compression();
         int level = options.compressionLevel() != null ? options.compressionLevel() : c.defaultLevel();
-        try (Installer in = new Installer(h.cache(), new Installer.Options(epoch(), c, level, spec.layeringBudget()),
+        try (Installer in = new Installer(h.cache(), new Installer.Options(epoch(), c, level, spec.layeringBudget(),
+                new dev.peel.install.PathFilter(spec.debian().pathExclude(), spec.debian().pathInclude()), spec.generate()),
                 options.progress())) {
             return in.install(lock, spec.archs());
         } catch (Installer.InstallException e) {

@@ -45,7 +45,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Installer implements AutoCloseable {
     /** How layers are made: entry mtimes clamped to {@code epoch}; {@code budget} null for a layer per package. */
-    public record Options(long epoch, Compression compression, int level, Integer budget) {
+    public record Options(long epoch, Compression compression, int level, Integer budget, PathFilter filter,
+                          dev.peel.spec.Spec.Generate generate) {
+        public Options(long epoch, Compression compression, int level, Integer budget) {
+            this(epoch, compression, level, budget, PathFilter.ALL, dev.peel.spec.Spec.Generate.NONE);
+        }
     }
 
     /** One layer of an arch's image, with what its history says. */
@@ -111,7 +115,7 @@ public final class Installer implements AutoCloseable {
         Map<String, Lock.LockedPackage> misses = new LinkedHashMap<>();
         for (String arch : archs) {
             for (Lock.LockedPackage p : sets.get(arch)) {
-                String key = PackageLayer.key(p.sha256(), usr.get(arch), options.epoch(), options.compression(), options.level());
+                String key = PackageLayer.key(p.sha256(), usr.get(arch), options.filter(), options.epoch(), options.compression(), options.level());
                 if (!hits.containsKey(key) && !misses.containsKey(key)) {
                     PackageLayer hit = PackageLayer.cached(cache, key);
                     if (hit != null) {
@@ -141,7 +145,7 @@ public final class Installer implements AutoCloseable {
         Map<String, CompletableFuture<PackageLayer>> started = new HashMap<>();
         for (String[] a : order) {
             Lock.LockedPackage p = byArchName.get(a[0] + " " + a[1]);
-            String key = PackageLayer.key(p.sha256(), usr.get(a[0]), options.epoch(), options.compression(), options.level());
+            String key = PackageLayer.key(p.sha256(), usr.get(a[0]), options.filter(), options.epoch(), options.compression(), options.level());
             PackageLayer hit = hits.get(key);
             started.put(a[0] + " " + a[1], hit != null ? CompletableFuture.completedFuture(hit) : layer(p, key, usr.get(a[0])));
         }
@@ -156,8 +160,11 @@ public final class Installer implements AutoCloseable {
                 built.add(join(f));
             }
             List<PackageLayer> ordered = order(built, arch);
-            out.put(arch, new ArchLayers(arch, options.budget() == null ? single(ordered) : grouped(ordered, options.budget()),
-                    usr.get(arch)));
+            List<InstalledLayer> ls = new ArrayList<>(options.budget() == null ? single(ordered) : grouped(ordered, options.budget()));
+            if (options.generate().any()) {
+                ls.add(generated(sets.get(arch), usr.get(arch), arch));
+            }
+            out.put(arch, new ArchLayers(arch, List.copyOf(ls), usr.get(arch)));
         }
         return out;
     }
@@ -165,14 +172,45 @@ public final class Installer implements AutoCloseable {
     private CompletableFuture<PackageLayer> layer(Lock.LockedPackage p, String key, MergedUsr usr) {
         return layers.computeIfAbsent(key, k -> downloads.fetch(p).thenApplyAsync(deb -> {
                 try {
-                    PackageLayer l = PackageLayer.build(cache, deb, p, usr, options.epoch(), options.compression(),
-                            options.level(), n -> { });
+                    PackageLayer l = PackageLayer.build(cache, deb, p, usr, options.filter(), options.epoch(),
+                            options.compression(), options.level(), n -> { });
                     done();
                     return l;
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 }
             }, builders));
+    }
+
+    /** The layer of files made from the packages (CA bundle, os-release), from the cache or made now. */
+    private InstalledLayer generated(List<Lock.LockedPackage> set, MergedUsr usr, String arch)
+            throws RepositoryException, IOException, InstallException {
+        dev.peel.spec.Spec.Generate g = options.generate();
+        Map<String, Lock.LockedPackage> from = new TreeMap<>();
+        for (String name : Generated.sources(g)) {
+            Lock.LockedPackage p = set.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new InstallException(
+                    "generate " + (name.equals("base-files") ? "os-release" : "ca-bundle") + " reads the package " + name
+                            + ", which is not in the package set for " + arch + "; add it to debian.packages"));
+            from.put(name, p);
+        }
+        String key = Generated.key(g, from, usr, options.filter(), options.epoch(), options.compression(), options.level());
+        BlobLayer layer = Generated.cached(cache, key);
+        if (layer == null) {
+            Map<String, Path> debs = new TreeMap<>();
+            for (Map.Entry<String, Lock.LockedPackage> e : from.entrySet()) {
+                debs.put(e.getKey(), join(downloads.fetch(e.getValue())));
+            }
+            layer = Generated.build(cache, key, g, from, debs, usr, options.filter(), options.epoch(), options.compression(),
+                    options.level());
+        }
+        List<String> what = new ArrayList<>();
+        if (g.caBundle()) {
+            what.add("/" + Generated.CA_BUNDLE + " (ca-certificates)");
+        }
+        if (g.osReleasePrettyName() != null) {
+            what.add("/" + Generated.OS_RELEASE + " (base-files)");
+        }
+        return new InstalledLayer(layer, "generated " + String.join(", ", what), List.copyOf(from.keySet()));
     }
 
     private void done() {

@@ -38,9 +38,9 @@ public record PackageLayer(String name, String version, String arch, String sour
     public static final String STATUS_DIR = "var/lib/dpkg/status.d";
 
     /** The cache key of a package's layer: its .deb, the aliases, the epoch and the compression. */
-    public static String key(String debSha256, MergedUsr usr, long epoch, Compression c, int level) {
-        return Digest.of((FORMAT + "\n" + debSha256 + "\n" + usr.key() + "\n" + epoch + "\n" + c.spelling() + " " + level + "\n")
-                .getBytes(StandardCharsets.UTF_8)).hex();
+    public static String key(String debSha256, MergedUsr usr, PathFilter filter, long epoch, Compression c, int level) {
+        return Digest.of((FORMAT + "\n" + debSha256 + "\n" + usr.key() + "\n" + filter.key() + "\n" + epoch + "\n"
+                + c.spelling() + " " + level + "\n").getBytes(StandardCharsets.UTF_8)).hex();
     }
 
     /** The cached layer for this key, if both its listing and its blob are intact. */
@@ -52,6 +52,11 @@ public record PackageLayer(String name, String version, String arch, String sour
     /** Builds the layer of {@code deb} (already verified against the lock) and caches it. */
     static PackageLayer build(Cache cache, Path deb, Lock.LockedPackage p, MergedUsr usr, long epoch, Compression c,
                               int level, LongConsumer progress) throws IOException {
+        return build(cache, deb, p, usr, PathFilter.ALL, epoch, c, level, progress);
+    }
+
+    static PackageLayer build(Cache cache, Path deb, Lock.LockedPackage p, MergedUsr usr, PathFilter filter, long epoch,
+                              Compression c, int level, LongConsumer progress) throws IOException {
         String what = p.name() + " " + p.version() + " (" + p.arch() + ")";
         DebArchive a = DebArchive.open(deb, what);
         var control = a.control();
@@ -79,7 +84,7 @@ public record PackageLayer(String name, String version, String arch, String sour
             try (InputStream data = a.data(); TarReader r = new TarReader(data)) {
                 for (TarReader.Header h = r.next(); h != null; h = r.next()) {
                     TarEntry e = entry(h, r, usr, epoch, what);
-                    if (e == null) {
+                    if (e == null || (e.type() != TarEntry.Type.DIRECTORY && !filter.keeps(e.path()))) {
                         continue;
                     }
                     if (!written.add(e.path())) {
@@ -105,7 +110,7 @@ public record PackageLayer(String name, String version, String arch, String sour
                 }
             }
             status(w, STATUS_DIR + "/" + p.name(), statusText(controlFile), epoch, entries, written, what);
-            byte[] md5 = shippedSums != null ? md5sums(shippedSums, usr) : sums.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] md5 = shippedSums != null ? md5sums(shippedSums, usr, filter) : sums.toString().getBytes(StandardCharsets.UTF_8);
             if (md5.length > 0) {
                 status(w, STATUS_DIR + "/" + p.name() + ".md5sums", md5, epoch, entries, written, what);
             }
@@ -114,7 +119,7 @@ public record PackageLayer(String name, String version, String arch, String sour
         Path stored = cache.file("blobs", blob.digest().hex()).orElseThrow(() -> new IOException("cache lost " + blob.digest()));
         PackageLayer built = new PackageLayer(p.name(), p.version(), p.arch(), p.source(), replaces,
                 new BlobLayer(stored, blob.digest(), blob.diffId(), blob.size(), blob.mediaType()), List.copyOf(entries),
-                key(p.sha256(), usr, epoch, c, level));
+                key(p.sha256(), usr, filter, epoch, c, level));
         cache.putDerived("pkg-layer", built.key(), Listing.of(built).bytes());
         return built;
     }
@@ -142,9 +147,9 @@ public record PackageLayer(String name, String version, String arch, String sour
         return (c.substring(0, nl + 1) + "Status: install ok installed\n" + c.substring(nl + 1)).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** md5sums with the merged-/usr rewriting applied to its paths. */
-    static byte[] md5sums(byte[] sums, MergedUsr usr) {
-        if (usr.isEmpty()) {
+    /** md5sums with the merged-/usr rewriting applied to its paths, and the files left out not listed. */
+    static byte[] md5sums(byte[] sums, MergedUsr usr, PathFilter filter) {
+        if (usr.isEmpty() && filter.exclude().isEmpty()) {
             return sums;
         }
         StringBuilder b = new StringBuilder();
@@ -152,7 +157,11 @@ public record PackageLayer(String name, String version, String arch, String sour
             int sep = line.indexOf("  ");
             if (sep > 0) {
                 String path = line.substring(sep + 2);
-                b.append(line, 0, sep + 2).append(usr.rewrite(path.startsWith("./") ? path.substring(2) : path));
+                String moved = usr.rewrite(path.startsWith("./") ? path.substring(2) : path);
+                if (!filter.keeps(moved)) {
+                    continue;
+                }
+                b.append(line, 0, sep + 2).append(moved);
             } else {
                 b.append(line);
             }

@@ -19,7 +19,27 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
                    Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
                    List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
                    SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian,
-                   Integer layeringBudget) {
+                   Integer layeringBudget, Generate generate) {
+
+    /** The same spec for other archs (the CLI's --arch). */
+    public Spec withArchs(List<String> other) {
+        return new Spec(file, displayName, List.copyOf(other), base, created, compression, files, accounts, entrypoint, cmd, env,
+                workdir, ports, labels, annotations, debian, layeringBudget, generate);
+    }
+
+    /**
+     * Files made from the installed packages, as their maintainer scripts would (without running them).
+     *
+     * @param caBundle /etc/ssl/certs/ca-certificates.crt from ca-certificates' certificates
+     * @param osReleasePrettyName null, or base-files' /usr/lib/os-release with this PRETTY_NAME
+     */
+    public record Generate(boolean caBundle, String osReleasePrettyName) {
+        public static final Generate NONE = new Generate(false, null);
+
+        public boolean any() {
+            return caBundle || osReleasePrettyName != null;
+        }
+    }
 
     /**
      * The {@code debian} section: where packages come from and which to install.
@@ -28,10 +48,12 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
      * @param snapshot null, or a snapshot time (20250520T000000Z) read from the PEEL_DEBIAN_SNAPSHOT service
      * @param sources empty: the defaults for {@code suite} (suite, -updates, -security; main)
      * @param transitive false for {@code resolve: explicit} (exactly the listed packages)
+     * @param pathExclude files (not directories) of the packages left out, as dpkg's --path-exclude globs
+     * @param pathInclude files kept although a pathExclude glob matches them (--path-include)
      */
     public record Debian(String suite, java.net.URI mirror, String snapshot, List<dev.peel.debian.Source> sources,
                          List<dev.peel.debian.Relation> packages, List<Position> packagePositions, boolean transitive,
-                         java.util.Set<String> exclude, Position at) {
+                         java.util.Set<String> exclude, List<String> pathExclude, List<String> pathInclude, Position at) {
     }
 
     /** One {@code files} item. */

@@ -30,9 +30,9 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads and validates a spec file; every problem is a {@link SpecException} with file:line. */
 public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
-            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering");
+            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate");
     private static final Set<String> DEBIAN_KEYS = Set.of("suite", "mirror", "snapshot", "sources", "packages", "resolve",
-            "exclude");
+            "exclude", "path-exclude", "path-include");
     private static final Set<String> SOURCE_KEYS = Set.of("url", "suites", "components", "keyring", "insecure");
     private static final Set<String> FILE_KEYS = Set.of("path", "source", "content", "type", "mode", "dir-mode",
             "owner", "target");
@@ -70,6 +70,16 @@ public final class SpecParser {
         return parse(file, file.toString());
     }
 
+    /**
+     * A preset by name ({@code static}, {@code java17-debian12:nonroot}) as a spec of its own; its lock is
+     * {@code <name>.lock.json} in {@code dir} (':' written as '-').
+     */
+    public static Spec parsePreset(String name, Path dir) throws SpecException {
+        org.snakeyaml.engine.v2.nodes.MappingNode node = Presets.load(name, new Position(name, 0, 0), 0);
+        Path file = dir.toAbsolutePath().resolve(name.replace(':', '-') + ".yaml");
+        return new SpecParser.Run(new Yaml(name), file.getParent(), file, name).spec(node);
+    }
+
     private static final class Run {
         final Yaml y;
         final Path dir;
@@ -89,7 +99,15 @@ public final class SpecParser {
                 throw new SpecException(new Position(name, 1, 1), "the spec is empty",
                         "start with 'entrypoint: [...]' and 'files: [...]'; see examples/hello.yaml");
             }
-            Map<String, Node> top = y.mapping(root.get(), "the spec", TOP);
+            Node r = root.get();
+            if (r instanceof org.snakeyaml.engine.v2.nodes.MappingNode m) {
+                r = Presets.resolveBase(m, y);
+            }
+            return spec(r);
+        }
+
+        Spec spec(Node root) throws SpecException {
+            Map<String, Node> top = y.mapping(root, "the spec", TOP);
 
             List<String> archs = new ArrayList<>();
             if (present(top, "archs")) {
@@ -122,8 +140,9 @@ public final class SpecParser {
             if (present(top, "base")) {
                 base = y.string(top.get("base"), "base");
                 if (!base.equals("scratch")) {
-                    throw new SpecException(y.at(top.get("base")), "base '" + base + "' is not supported yet",
-                            "use 'base: scratch' (the empty image)");
+                    throw new SpecException(y.at(top.get("base")), "base '" + base + "' is neither scratch nor a preset",
+                            "use scratch (the empty image) or one of: " + String.join(", ",
+                                    Presets.all().stream().map(Presets.Preset::name).toList()) + " (peel presets)");
                 }
             }
 
@@ -194,6 +213,32 @@ public final class SpecParser {
                     ? new TreeMap<>(y.stringMap(top.get("annotations"), "annotations")) : new TreeMap<>();
 
             Spec.Debian debian = present(top, "debian") ? debian(top.get("debian")) : null;
+            Spec.Generate generate = Spec.Generate.NONE;
+            if (present(top, "generate")) {
+                Map<String, Node> g = y.mapping(top.get("generate"), "generate", Set.of("ca-bundle", "os-release"));
+                boolean ca = false;
+                if (present(g, "ca-bundle")) {
+                    String v = y.string(g.get("ca-bundle"), "generate.ca-bundle");
+                    if (!v.equals("true") && !v.equals("false")) {
+                        throw new SpecException(y.at(g.get("ca-bundle")), "generate.ca-bundle must be true or false, not '" + v + "'");
+                    }
+                    ca = v.equals("true");
+                }
+                String pretty = null;
+                if (present(g, "os-release")) {
+                    Map<String, Node> o = y.mapping(g.get("os-release"), "generate.os-release", Set.of("pretty-name"));
+                    pretty = present(o, "pretty-name") ? y.string(o.get("pretty-name"), "generate.os-release.pretty-name") : null;
+                    if (pretty == null || pretty.isBlank() || pretty.contains("\"") || pretty.contains("\n")) {
+                        throw new SpecException(y.at(g.get("os-release")), "generate.os-release needs a pretty-name: one line, no quotes",
+                                "for example os-release: {pretty-name: Distroless}");
+                    }
+                }
+                if ((ca || pretty != null) && debian == null) {
+                    throw new SpecException(y.at(top.get("generate")), "generate makes files from Debian packages, and the spec installs none",
+                            "add a debian section with ca-certificates (ca-bundle) or base-files (os-release)");
+                }
+                generate = new Spec.Generate(ca, pretty);
+            }
             Integer budget = null;
             if (present(top, "layering")) {
                 Map<String, Node> l = y.mapping(top.get("layering"), "layering", Set.of("budget"));
@@ -207,7 +252,7 @@ public final class SpecParser {
             }
 
             return new Spec(file, name, List.copyOf(archs), base, created, compression, List.copyOf(files), accounts,
-                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget);
+                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget, generate);
         }
 
         private Spec.Debian debian(Node node) throws SpecException {
@@ -271,8 +316,28 @@ public final class SpecParser {
             }
             java.util.Set<String> exclude = new java.util.TreeSet<>(present(m, "exclude")
                     ? y.stringList(m.get("exclude"), "debian.exclude") : List.of());
+            List<String> pathExclude = globs(m, "path-exclude");
+            List<String> pathInclude = globs(m, "path-include");
             return new Spec.Debian(suite, mirror, snapshot, List.copyOf(sources), List.copyOf(packages),
-                    List.copyOf(positions), transitive, exclude, y.at(node));
+                    List.copyOf(positions), transitive, exclude, pathExclude, pathInclude, y.at(node));
+        }
+
+        /** dpkg's --path-exclude/--path-include globs: absolute, as dpkg matches them against "/usr/…". */
+        private List<String> globs(Map<String, Node> m, String key) throws SpecException {
+            if (!present(m, key)) {
+                return List.of();
+            }
+            List<Node> items = y.sequence(m.get(key), "debian." + key);
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                String g = y.string(items.get(i), "debian." + key + "[" + i + "]");
+                if (!g.startsWith("/")) {
+                    throw new SpecException(y.at(items.get(i)), "debian." + key + "[" + i + "] '" + g + "' is not an absolute path glob",
+                            "write it as dpkg does: /usr/share/doc/*");
+                }
+                out.add(g);
+            }
+            return List.copyOf(out);
         }
 
         private dev.peel.debian.Source source(Node node, String what) throws SpecException {

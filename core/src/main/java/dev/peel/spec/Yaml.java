@@ -44,8 +44,10 @@ final class Yaml {
         }
     }
 
+    /** Where a mark is: in this file, or in the preset a merged node came from (its label). */
     Position at(Mark m) {
-        return new Position(file, m.getLine() + 1, m.getColumn() + 1);
+        String name = m.getName() == null || m.getName().isEmpty() ? file : m.getName();
+        return new Position(name, m.getLine() + 1, m.getColumn() + 1);
     }
 
     Position at(Node n) {

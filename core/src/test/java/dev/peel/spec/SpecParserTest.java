@@ -151,7 +151,7 @@ class SpecParserTest {
     @Test
     void otherMistakesGetOneClearError() {
         assertTrue(error("files: [{path: /a}]\n").problem().contains("says nothing to put there"));
-        assertTrue(error("base: debian:12\n").problem().contains("not supported yet"));
+        assertTrue(error("base: debian:12\n").problem().contains("neither scratch nor a preset"));
         assertTrue(error("created: yesterday\n").problem().contains("not a timestamp"));
         assertTrue(error("ports: [http]\n").problem().contains("is not a port"));
         assertTrue(error("archs: [amd64, amd64]\n").problem().contains("listed twice"));

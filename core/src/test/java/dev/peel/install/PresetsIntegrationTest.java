@@ -1,0 +1,174 @@
+package dev.peel.install;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peel.build.Build;
+import dev.peel.build.BuildOptions;
+import dev.peel.build.Outputs;
+import dev.peel.build.Resolution;
+import dev.peel.cache.Cache;
+import dev.peel.debian.Lock;
+import dev.peel.image.Image;
+import dev.peel.image.Layer;
+import dev.peel.spec.Spec;
+import dev.peel.spec.SpecException;
+import dev.peel.spec.SpecParser;
+import dev.peel.testing.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipped presets, built for amd64 from the real mirror, unpacked and run. */
+class PresetsIntegrationTest {
+    @TempDir
+    static Path tmp;
+    static Cache cache;
+
+    @BeforeAll
+    static void setUp() {
+        cache = new Cache(tmp.resolve("cache"));
+    }
+
+    static BuildOptions options() {
+        return new BuildOptions(OptionalLong.empty(), null, null, List.of("latest"), null,
+                new BuildOptions.Host(cache, System.getenv(), Path.of("/etc/apt"), w -> { }, Instant.now()));
+    }
+
+    static Spec preset(String name, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        return SpecParser.parsePreset(name, dir).withArchs(List.of("amd64"));
+    }
+
+    static Build.Result build(Spec s, Path out) throws Exception {
+        return new Build(s, options()).run(Outputs.layout(out));
+    }
+
+    static Path rootfs(String name, Build.Result r, Path out) throws Exception {
+        return InstallIntegrationTest.unpack(out, r, "amd64", tmp.resolve("bundle-" + name.replace(':', '-')));
+    }
+
+    /** Runs the image's entrypoint + args as its config says (user, workdir, env), in a user namespace. */
+    static String run(Build.Result r, Path rootfs, String... args) throws Exception {
+        Image img = r.images().get(0);
+        var c = img.config().config();
+        String user = c.user() == null || c.user().isEmpty() ? "0" : c.user();
+        List<String> cmd = new ArrayList<>(List.of(Tools.script("userns-run.sh").toString(), rootfs.toString(),
+                user + ":" + user, c.workingDir() == null || c.workingDir().isEmpty() ? "/" : c.workingDir()));
+        cmd.addAll(c.env());
+        cmd.add("--");
+        cmd.addAll(c.entrypoint());
+        cmd.addAll(List.of(args));
+        return Tools.run(cmd, null, Map.of(), 120).ok().out();
+    }
+
+    @Test
+    void staticHasDistrolessFilesTheCaBundleAndItsOsRelease() throws Exception {
+        Path dir = tmp.resolve("static");
+        Build.Result r = build(preset("static", dir), dir.resolve("out"));
+        Image img = r.images().get(0);
+        long compressed = img.layers().stream().mapToLong(Layer::size).sum();
+        assertTrue(compressed <= 850_000, "static is at most 0.85 MB gzip per arch, not " + compressed);
+        Path root = rootfs("static", r, dir.resolve("out"));
+        assertEquals("root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+                + "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n", Files.readString(root.resolve("etc/passwd")));
+        assertEquals("root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n", Files.readString(root.resolve("etc/group")));
+        assertTrue(Files.readString(root.resolve("etc/nsswitch.conf")).contains("hosts:          files dns"));
+        assertEquals("rwxrwxrwx", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("tmp"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("root"))));
+        assertEquals(65532, (int) Files.getAttribute(root.resolve("home/nonroot"), "unix:uid"));
+        assertTrue(r.images().get(0).config().config().env().contains("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"));
+
+        String osRelease = Files.readString(root.resolve("usr/lib/os-release"));
+        assertTrue(osRelease.startsWith("PRETTY_NAME=\"Distroless\"\n"), osRelease);
+        assertTrue(osRelease.contains("\nID=debian\n") && osRelease.contains("VERSION_ID=\"12\"") && osRelease.contains("VERSION_CODENAME=bookworm"),
+                osRelease);
+        assertTrue(Files.isSymbolicLink(root.resolve("etc/os-release")));
+
+        // The bundle is what update-ca-certificates writes: every certificate of the package, in C order.
+        Spec s = preset("static", dir);
+        Lock lock = Resolution.locked(s, s.archs(), System.getenv(), Path.of("/etc/apt"), w -> { }, Instant.now(), cache);
+        Lock.LockedPackage ca = lock.archs().get("amd64").stream().filter(p -> p.name().equals("ca-certificates")).findFirst().orElseThrow();
+        Path x = Files.createDirectories(tmp.resolve("ca-x"));
+        Tools.run("dpkg-deb", "-x", cache.file("debs", ca.sha256()).orElseThrow().toString(), x.toString()).ok();
+        String expected = Tools.run("sh", "-c", "cd " + x + "/usr/share/ca-certificates && find . -name '*.crt' | LC_ALL=C sort"
+                + " | while read f; do sed -e '$a\\' \"$f\"; done").ok().out();
+        String bundle = Files.readString(root.resolve("etc/ssl/certs/ca-certificates.crt"));
+        assertEquals(expected, bundle);
+        long certs = Tools.run("sh", "-c", "cd " + x + "/usr/share/ca-certificates && find . -name '*.crt' | wc -l").ok().out().strip()
+                .transform(Long::parseLong);
+        assertTrue(certs > 100);
+        assertEquals(certs, bundle.lines().filter(l -> l.equals("-----BEGIN CERTIFICATE-----")).count());
+        assertTrue(Files.notExists(root.resolve("usr/share/ca-certificates/mozilla/ISRG_Root_X1.crt")), "raw certificates dropped");
+        String sums = Files.readString(root.resolve("var/lib/dpkg/status.d/ca-certificates.md5sums"));
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(Files.readAllBytes(
+                root.resolve("etc/ssl/certs/ca-certificates.crt"))));
+        assertTrue(sums.contains(md5 + "  etc/ssl/certs/ca-certificates.crt\n"), "the bundle is attributed to ca-certificates: " + sums);
+        assertTrue(!sums.contains("usr/share/ca-certificates/"), "files left out are not listed");
+    }
+
+    @Test
+    void debugRunsBusyboxShAndNonrootRunsAs65532() throws Exception {
+        Path dir = tmp.resolve("debug");
+        Build.Result r = build(preset("static:debug", dir), dir.resolve("out"));
+        assertEquals(List.of("/busybox/sh"), r.images().get(0).config().config().entrypoint());
+        Path root = rootfs("static:debug", r, dir.resolve("out"));
+        String out = run(r, root, "-c", "id; ls /");
+        assertTrue(out.startsWith("uid=0(root) gid=0(root)"), out);
+        assertTrue(out.contains("busybox") && out.contains("etc") && out.contains("usr"), out);
+
+        Path dn = tmp.resolve("debug-nonroot");
+        Build.Result n = build(preset("static:debug-nonroot", dn), dn.resolve("out"));
+        Path nroot = rootfs("static:debug-nonroot", n, dn.resolve("out"));
+        assertEquals("65532\n/home/nonroot\n", run(n, nroot, "-c", "id -u; pwd"));
+    }
+
+    @Test
+    void baseRunsADynamicallyLinkedProgramAndASpecCanStartFromIt() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("app"));
+        Path spec = dir.resolve("app.yaml");
+        Files.writeString(spec, "base: base:nonroot\narchs: [amd64]\nfiles:\n  - {path: /app/env, source: /usr/bin/env, mode: \"0755\"}\n"
+                + "entrypoint: [/app/env]\nenv: {GREETING: hello}\n");
+        Spec s = SpecParser.parse(spec);
+        assertEquals(List.of("amd64"), s.archs(), "the spec's archs win over the preset's");
+        assertTrue(s.debian().packages().stream().anyMatch(p -> p.name().equals("libssl3")), "the preset's packages come along");
+        Build.Result r = build(s, dir.resolve("out"));
+        Path root = rootfs("app", r, dir.resolve("out"));
+        String out = run(r, root);
+        assertTrue(out.contains("GREETING=hello") && out.contains("SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"), out);
+        assertEquals("65532", r.images().get(0).config().config().user());
+    }
+
+    @Test
+    void presetsFromOneLockGiveOneDigestAnywhere() throws Exception {
+        Path a = tmp.resolve("lock-a");
+        Spec sa = preset("base-nossl-debian13", a);
+        Resolution.lock(sa, sa.archs(), System.getenv(), Path.of("/etc/apt"), w -> { }, Instant.now(), cache);
+        Path b = Files.createDirectories(tmp.resolve("elsewhere/lock-b"));
+        Files.copy(a.resolve("base-nossl-debian13.lock.json"), b.resolve("base-nossl-debian13.lock.json"));
+        String da = build(sa, a.resolve("out")).digest().toString();
+        String db = build(preset("base-nossl-debian13", b), b.resolve("out")).digest().toString();
+        assertEquals(da, db);
+    }
+
+    @Test
+    void unknownPresetsAndVariantsAreSpecErrors() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("bad"));
+        Path spec = dir.resolve("s.yaml");
+        Files.writeString(spec, "base: stattic\n");
+        SpecException e = assertThrows(SpecException.class, () -> SpecParser.parse(spec));
+        assertTrue(e.getMessage().contains("s.yaml:1:7") && e.getMessage().contains("static-debian12"), e.getMessage());
+        Files.writeString(spec, "base: static:fancy\n");
+        e = assertThrows(SpecException.class, () -> SpecParser.parse(spec));
+        assertTrue(e.getMessage().contains("neither scratch nor a preset"), e.getMessage());
+    }
+}
