@@ -3,11 +3,12 @@
 # skopeo, umoci and podman (OCI tools), busybox-static (a static binary the built images run), util-linux's
 # unshare (user namespaces), GNU tar, gzip, zstd, file, gnupg (signs test repositories) and dpkg (the
 # version-ordering oracle, dpkg-deb and dpkg-query for package contents), apt (the resolution oracle) and
-# xz-utils (peel decodes xz with it when present; the tests compare it with the Java decoder). Needs root (or sudo) to install, and root to
+# xz-utils (peel decodes xz with it when present; the tests compare it with the Java decoder) and g++ (a C++
+# program the cc preset runs). Needs root (or sudo) to install, and root to
 # run the user-namespace tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-packages=(skopeo umoci podman busybox-static util-linux tar gzip zstd xz-utils file gnupg dpkg apt)
+packages=(skopeo umoci podman busybox-static util-linux tar gzip zstd xz-utils file gnupg dpkg apt g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,7 +14,7 @@ final class Specs {
 
     static Spec load(Path spec) throws SpecException {
         String name = spec.toString();
-        if (!Files.exists(spec) && Presets.exists(name)) {
+        if (!Files.isRegularFile(spec) && Presets.exists(name)) {
             return SpecParser.parsePreset(name, Path.of(""));
         }
         return SpecParser.parse(spec, name);

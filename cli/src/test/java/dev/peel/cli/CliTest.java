@@ -223,4 +223,22 @@ class CliTest {
         assertEquals(2, peel("frobnicate").exit());
         assertFalse(Files.exists(tmp.resolve("o")));
     }
+
+    @Test
+    void presetsAreListedShownAndBuiltByName() throws Exception {
+        Result list = peel("presets");
+        assertEquals(0, list.exit());
+        for (String p : List.of("static-debian12", "base-nossl-debian12", "base-debian12", "cc-debian12", "static-debian13", "cc-debian13")) {
+            assertTrue(list.out().lines().anyMatch(l -> l.startsWith(p + " ")), p + " in\n" + list.out());
+        }
+        Result show = peel("presets", "--show", "base");
+        assertEquals(0, show.exit());
+        assertTrue(show.out().contains("base: static") && show.out().contains("libssl3"), show.out());
+        assertEquals(2, peel("presets", "--show", "nothing-like-it").exit());
+        assertEquals(2, peel("build", "static", "--arch", "vax", "-o", tmp.resolve("o").toString()).exit());
+        Result built = peel("-q", "build", "static", "--arch", "amd64", "-o", tmp.resolve("static").toString());
+        assertEquals(0, built.exit(), built.err());
+        assertTrue(built.out().strip().matches("sha256:[0-9a-f]{64}"), built.out());
+        assertTrue(Files.isRegularFile(tmp.resolve("static/index.json")));
+    }
 }

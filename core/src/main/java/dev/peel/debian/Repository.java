@@ -118,7 +118,9 @@ public final class Repository {
             String actual = dev.peel.oci.Digest.of(raw).hex();
             if (raw.length != expected.size() || !actual.equals(expected.sha256())) {
                 throw new RepositoryException(uri + " does not match the Release that lists it (sha256 " + actual + ", "
-                        + raw.length + " bytes; expected " + expected.sha256() + ", " + expected.size() + " bytes)");
+                        + raw.length + " bytes; expected " + expected.sha256() + ", " + expected.size() + " bytes): the mirror is"
+                        + " out of sync or the file was tampered with. Try again later, use another mirror (PEEL_DEBIAN_MIRROR),"
+                        + " or leave out " + arch + " (--arch)");
             }
             try (InputStream in = decompress(name, raw)) {
                 byte[] text = in.readAllBytes();

@@ -171,4 +171,25 @@ class PresetsIntegrationTest {
         e = assertThrows(SpecException.class, () -> SpecParser.parse(spec));
         assertTrue(e.getMessage().contains("neither scratch nor a preset"), e.getMessage());
     }
+
+    @Test
+    void ccRunsACppProgramWithExceptionsCompiledHere() throws Exception {
+        Tools.require("g++");
+        Path dir = Files.createDirectories(tmp.resolve("cc"));
+        Files.writeString(dir.resolve("hello.cc"), """
+                #include <iostream>
+                #include <stdexcept>
+                #include <vector>
+                int main() {
+                  std::vector<int> v{1, 2, 3};
+                  try { throw std::runtime_error("thrown"); } catch (const std::exception& e) { std::cout << "caught " << e.what() << "\\n"; }
+                  std::cout << "sum " << v[0] + v[1] + v[2] << std::endl;
+                }
+                """);
+        Tools.run("g++", "-O1", "-o", dir.resolve("hello").toString(), dir.resolve("hello.cc").toString()).ok();
+        Path spec = dir.resolve("cc-app.yaml");
+        Files.writeString(spec, "base: cc\narchs: [amd64]\nfiles:\n  - {path: /app/hello, source: hello}\nentrypoint: [/app/hello]\n");
+        Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
+        assertEquals("caught thrown\nsum 6\n", run(r, rootfs("cc", r, dir.resolve("out"))));
+    }
 }
