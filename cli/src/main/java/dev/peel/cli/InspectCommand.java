@@ -209,32 +209,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** Applies one layer; with {@code merge}, whiteouts delete what earlier layers put there. */
     private static void read(Layer l, TreeMap<String, TarReader.Header> tree, boolean merge) throws IOException {
-        try (InputStream in = l.openUncompressed(); TarReader r = new TarReader(new java.io.BufferedInputStream(in, 65536))) {
-            TarReader.Header h;
-            while ((h = r.next()) != null) {
-                String p = h.path();
-                if (p.isEmpty()) {
-                    continue;
-                }
-                String base = p.substring(p.lastIndexOf('/') + 1);
-                if (merge && base.startsWith(".wh.")) {
-                    String dir = p.contains("/") ? p.substring(0, p.lastIndexOf('/')) : "";
-                    if (base.equals(".wh..wh..opq")) {
-                        if (dir.isEmpty()) {
-                            tree.clear();
-                        } else {
-                            tree.subMap(dir + "/", dir + "0").clear();
-                        }
-                    } else {
-                        String gone = (dir.isEmpty() ? "" : dir + "/") + base.substring(4);
-                        tree.remove(gone);
-                        tree.subMap(gone + "/", gone + "0").clear();
-                    }
-                    continue;
-                }
-                tree.put(p, h);
-            }
-        }
+        dev.peel.image.LayerFiles.apply(l, tree, merge, null);
     }
 
     static String line(TarReader.Header h) {

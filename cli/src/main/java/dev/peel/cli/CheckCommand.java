@@ -1,0 +1,86 @@
+package dev.peel.cli;
+
+import dev.peel.check.ElfCheck;
+import dev.peel.image.Image;
+import dev.peel.layout.Layout;
+import dev.peel.oci.Descriptor;
+import dev.peel.oci.Platform;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Checks that an image's dynamic linking closes: every ELF file's interpreter and DT_NEEDED libraries",
+                "are found inside the image, as ld.so searches (RPATH, RUNPATH with $ORIGIN, /etc/ld.so.conf.d, the default",
+                "and multiarch directories; symlinks followed; same class and machine). Works on any image, every platform.",
+                "Prints each unmet need, then a summary per platform; exits 1 if any need is unmet."},
+        footer = ExitCodes.HELP)
+final class CheckCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec command;
+
+    @Parameters(index = "0", paramLabel = "PATH[:TAG]", description = "An OCI layout directory or a tar of one, optionally :TAG.")
+    String path;
+
+    @Option(names = "--platform", paramLabel = "P", description = "Check only this platform (os/arch[/variant] or a Debian arch).")
+    String platform;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = command.commandLine().getOut();
+        PrintWriter err = command.commandLine().getErr();
+        Path p = Path.of(path);
+        String tag = null;
+        if (!Files.exists(p) && path.lastIndexOf(':') > 0) {
+            tag = path.substring(path.lastIndexOf(':') + 1);
+            p = Path.of(path.substring(0, path.lastIndexOf(':')));
+        }
+        if (!Files.exists(p)) {
+            err.println("peel check: " + path + " does not exist");
+            return ExitCodes.USAGE;
+        }
+        Platform wanted = null;
+        if (platform != null) {
+            try {
+                wanted = Platform.parseUserInput(platform);
+            } catch (IllegalArgumentException e) {
+                err.println("peel check: " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+        }
+        try (Layout layout = Layout.open(p)) {
+            Descriptor top = layout.resolve(tag);
+            List<Image> images = layout.imagesUnder(top);
+            if (wanted != null) {
+                Platform w = wanted;
+                images = images.stream().filter(i -> i.config().platform().matches(w)).toList();
+                if (images.isEmpty()) {
+                    err.println("peel check: no image for " + wanted + " in " + path);
+                    return ExitCodes.USAGE;
+                }
+            }
+            boolean ok = true;
+            for (Image img : images) {
+                ElfCheck.Report r = ElfCheck.check(img);
+                for (ElfCheck.Missing m : r.missing()) {
+                    out.println(img.config().platform() + ": " + m);
+                }
+                out.println(img.config().platform() + ": " + r.objects() + " ELF objects, " + r.needs() + " needs, "
+                        + (r.ok() ? "all met" : r.missing().size() + " unmet"));
+                ok &= r.ok();
+            }
+            out.flush();
+            return ok ? ExitCodes.OK : ExitCodes.FAILED;
+        } catch (IOException e) {
+            err.println("peel check: " + path + ": " + e.getMessage());
+            return ExitCodes.FAILED;
+        }
+    }
+}
