@@ -31,8 +31,9 @@ import java.util.function.Predicate;
  * scanner attributes every byte. Cached by its inputs like package layers.
  */
 final class Generated {
-    static final String FORMAT = "peel generated layer 1";
+    static final String FORMAT = "peel generated layer 2";
     static final String CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt";
+    static final String JAVA_CACERTS = "etc/ssl/certs/java/cacerts";
     static final String OS_RELEASE = "usr/lib/os-release";
 
     private Generated() {
@@ -41,7 +42,7 @@ final class Generated {
     /** The packages a generation reads, by name (absent ones are an error when the layer is made). */
     static List<String> sources(Spec.Generate g) {
         List<String> out = new ArrayList<>();
-        if (g.caBundle()) {
+        if (g.caBundle() || g.javaCacerts()) {
             out.add("ca-certificates");
         }
         if (g.osReleasePrettyName() != null) {
@@ -52,8 +53,7 @@ final class Generated {
 
     static String key(Spec.Generate g, Map<String, Lock.LockedPackage> from, MergedUsr usr, PathFilter filter, long epoch,
                       Compression c, int level) {
-        StringBuilder k = new StringBuilder(FORMAT).append('\n').append(g.caBundle()).append('\n')
-                .append(g.osReleasePrettyName()).append('\n');
+        StringBuilder k = new StringBuilder(FORMAT).append('\n').append(g).append('\n');
         from.forEach((n, p) -> k.append(n).append(' ').append(p.sha256()).append('\n'));
         k.append(usr.key()).append('\n').append(filter.key()).append('\n').append(epoch).append('\n')
                 .append(c.spelling()).append(' ').append(level);
@@ -70,13 +70,41 @@ final class Generated {
     static BlobLayer build(Cache cache, String key, Spec.Generate g, Map<String, Lock.LockedPackage> from,
                            Map<String, Path> debs, MergedUsr usr, PathFilter filter, long epoch, Compression c, int level)
             throws IOException {
+        return build(cache, key, g, from, debs, Map.of(), java.util.Set.of(), usr, filter, epoch, c, level);
+    }
+
+    /**
+     * As above; {@code scripts} are the set's postinst scripts by package (for alternatives) and
+     * {@code paths} every path the package layers hold (an alternative is made only where its target is).
+     */
+    static BlobLayer build(Cache cache, String key, Spec.Generate g, Map<String, Lock.LockedPackage> from,
+                           Map<String, Path> debs, Map<String, String> scripts, java.util.Set<String> paths, MergedUsr usr,
+                           PathFilter filter, long epoch, Compression c, int level) throws IOException {
         TreeMap<String, TarEntry> entries = new TreeMap<>();
-        if (g.caBundle()) {
-            Path deb = debs.get("ca-certificates");
-            Map<String, byte[]> certs = files(deb, "ca-certificates", p -> p.startsWith("usr/share/ca-certificates/") && p.endsWith(".crt"));
+        Map<String, byte[]> certs = Map.of();
+        if (g.caBundle() || g.javaCacerts()) {
+            certs = files(debs.get("ca-certificates"), "ca-certificates",
+                    p -> p.startsWith("usr/share/ca-certificates/") && p.endsWith(".crt"));
             if (certs.isEmpty()) {
                 throw new DebArchive.BadPackage("ca-certificates " + from.get("ca-certificates").version() + " holds no certificates");
             }
+        }
+        Map<String, byte[]> fromCa = new TreeMap<>();
+        if (g.javaCacerts()) {
+            Map<String, byte[]> der = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, byte[]> e : certs.entrySet()) {
+                String name = e.getKey().substring(e.getKey().lastIndexOf('/') + 1).replaceFirst("\\.crt$", ".pem");
+                // update-ca-certificates' /etc/ssl/certs names; ca-certificates-java prefixes "debian:", keytool lower-cases.
+                String alias = "debian:" + name.replace(' ', '_').replace('(', '=').replace(')', '=').replace(',', '_')
+                        .toLowerCase(java.util.Locale.ROOT);
+                der.put(alias, pemToDer(e.getValue(), e.getKey()));
+            }
+            byte[] store = JavaKeyStore.jks(der, epoch * 1000, "changeit");
+            put(entries, JAVA_CACERTS, store, epoch);
+            fromCa.put(JAVA_CACERTS, store);
+        }
+        if (g.caBundle()) {
+            Path deb = debs.get("ca-certificates");
             // update-ca-certificates appends each certificate named in /etc/ca-certificates.conf (all of them,
             // sorted), adding a final newline where a file lacks one.
             StringBuilder bundle = new StringBuilder();
@@ -89,7 +117,38 @@ final class Generated {
             }
             byte[] bytes = bundle.toString().getBytes(StandardCharsets.UTF_8);
             put(entries, CA_BUNDLE, bytes, epoch);
-            statusSums(entries, deb, from.get("ca-certificates"), usr, filter, Map.of(CA_BUNDLE, bytes), epoch);
+            fromCa.put(CA_BUNDLE, bytes);
+        }
+        if (!fromCa.isEmpty()) {
+            statusSums(entries, debs.get("ca-certificates"), from.get("ca-certificates"), usr, filter, fromCa, epoch);
+        }
+        if (g.alternatives()) {
+            Map<String, Alternatives.Link> best = new TreeMap<>();
+            List<Alternatives.Link> slaves = new ArrayList<>();
+            for (Map.Entry<String, String> s : new TreeMap<>(scripts).entrySet()) {
+                for (Alternatives.Link l : Alternatives.fromScript(s.getValue())) {
+                    if (!paths.contains(usr.rewrite(l.path().substring(1)))) {
+                        continue;
+                    }
+                    if (l.slave()) {
+                        slaves.add(l);
+                    } else if (!best.containsKey(l.name()) || best.get(l.name()).priority() < l.priority()) {
+                        best.put(l.name(), l);
+                    }
+                }
+            }
+            List<Alternatives.Link> chosen = new ArrayList<>(best.values());
+            for (Alternatives.Link s : slaves) {
+                if (chosen.stream().anyMatch(m -> !m.slave() && m.priority() == s.priority())) {
+                    chosen.add(s);
+                }
+            }
+            for (Alternatives.Link l : chosen) {
+                String link = usr.rewrite(l.link().substring(1));
+                String alt = "etc/alternatives/" + l.name();
+                entries.put(link, new TarEntry(link, TarEntry.Type.SYMLINK, 0777, 0, 0, "root", "root", epoch, "/" + alt, null, 0, 0));
+                entries.put(alt, new TarEntry(alt, TarEntry.Type.SYMLINK, 0777, 0, 0, "root", "root", epoch, l.path(), null, 0, 0));
+            }
         }
         if (g.osReleasePrettyName() != null) {
             Path deb = debs.get("base-files");
@@ -127,6 +186,16 @@ final class Generated {
         cache.putDerived("generated-layer", key, new Listing("generated", "", "", "", "", l.digest(), l.diffId(), l.size(),
                 l.mediaType().toString(), List.of(), key).bytes());
         return l;
+    }
+
+    private static byte[] pemToDer(byte[] pem, String what) throws IOException {
+        String s = new String(pem, StandardCharsets.US_ASCII);
+        int b = s.indexOf("-----BEGIN CERTIFICATE-----");
+        int e = s.indexOf("-----END CERTIFICATE-----");
+        if (b < 0 || e < b) {
+            throw new IOException(what + " is not a PEM certificate");
+        }
+        return java.util.Base64.getMimeDecoder().decode(s.substring(b + 27, e));
     }
 
     private static void put(TreeMap<String, TarEntry> entries, String path, byte[] bytes, long epoch) {

@@ -162,7 +162,7 @@ public final class Installer implements AutoCloseable {
             List<PackageLayer> ordered = order(built, arch);
             List<InstalledLayer> ls = new ArrayList<>(options.budget() == null ? single(ordered) : grouped(ordered, options.budget()));
             if (options.generate().any()) {
-                ls.add(generated(sets.get(arch), usr.get(arch), arch));
+                ls.add(generated(sets.get(arch), ordered, usr.get(arch), arch));
             }
             out.put(arch, new ArchLayers(arch, List.copyOf(ls), usr.get(arch)));
         }
@@ -183,34 +183,55 @@ public final class Installer implements AutoCloseable {
     }
 
     /** The layer of files made from the packages (CA bundle, os-release), from the cache or made now. */
-    private InstalledLayer generated(List<Lock.LockedPackage> set, MergedUsr usr, String arch)
+    private InstalledLayer generated(List<Lock.LockedPackage> set, List<PackageLayer> layers, MergedUsr usr, String arch)
             throws RepositoryException, IOException, InstallException {
         dev.peel.spec.Spec.Generate g = options.generate();
         Map<String, Lock.LockedPackage> from = new TreeMap<>();
+        if (g.alternatives()) {
+            // Alternatives may come from any package's postinst: the layer depends on all of them.
+            set.forEach(p -> from.put(p.name(), p));
+        }
         for (String name : Generated.sources(g)) {
             Lock.LockedPackage p = set.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(() -> new InstallException(
                     "generate " + (name.equals("base-files") ? "os-release" : "ca-bundle") + " reads the package " + name
                             + ", which is not in the package set for " + arch + "; add it to debian.packages"));
             from.put(name, p);
         }
+        List<String> needed = Generated.sources(g);
         String key = Generated.key(g, from, usr, options.filter(), options.epoch(), options.compression(), options.level());
         BlobLayer layer = Generated.cached(cache, key);
         if (layer == null) {
             Map<String, Path> debs = new TreeMap<>();
+            Map<String, String> scripts = new TreeMap<>();
             for (Map.Entry<String, Lock.LockedPackage> e : from.entrySet()) {
-                debs.put(e.getKey(), join(downloads.fetch(e.getValue())));
+                Path deb = join(downloads.fetch(e.getValue()));
+                debs.put(e.getKey(), deb);
+                if (g.alternatives()) {
+                    byte[] postinst = DebArchive.open(deb, e.getKey() + " " + e.getValue().version()).control().get("postinst");
+                    if (postinst != null) {
+                        scripts.put(e.getKey(), new String(postinst, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
             }
-            layer = Generated.build(cache, key, g, from, debs, usr, options.filter(), options.epoch(), options.compression(),
-                    options.level());
+            java.util.Set<String> paths = new java.util.HashSet<>();
+            layers.forEach(l -> l.entries().forEach(e -> paths.add(e.path())));
+            layer = Generated.build(cache, key, g, from, debs, scripts, paths, usr, options.filter(), options.epoch(),
+                    options.compression(), options.level());
         }
         List<String> what = new ArrayList<>();
         if (g.caBundle()) {
             what.add("/" + Generated.CA_BUNDLE + " (ca-certificates)");
         }
+        if (g.javaCacerts()) {
+            what.add("/" + Generated.JAVA_CACERTS + " (ca-certificates)");
+        }
+        if (g.alternatives()) {
+            what.add("update-alternatives links");
+        }
         if (g.osReleasePrettyName() != null) {
             what.add("/" + Generated.OS_RELEASE + " (base-files)");
         }
-        return new InstalledLayer(layer, "generated " + String.join(", ", what), List.copyOf(from.keySet()));
+        return new InstalledLayer(layer, "generated " + String.join(", ", what), List.copyOf(needed));
     }
 
     private void done() {

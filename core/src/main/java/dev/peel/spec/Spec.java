@@ -32,12 +32,14 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
      *
      * @param caBundle /etc/ssl/certs/ca-certificates.crt from ca-certificates' certificates
      * @param osReleasePrettyName null, or base-files' /usr/lib/os-release with this PRETTY_NAME
+     * @param javaCacerts /etc/ssl/certs/java/cacerts (JKS, password changeit) from the same certificates
+     * @param alternatives the update-alternatives links the packages' postinst scripts would register
      */
-    public record Generate(boolean caBundle, String osReleasePrettyName) {
-        public static final Generate NONE = new Generate(false, null);
+    public record Generate(boolean caBundle, String osReleasePrettyName, boolean javaCacerts, boolean alternatives) {
+        public static final Generate NONE = new Generate(false, null, false, false);
 
         public boolean any() {
-            return caBundle || osReleasePrettyName != null;
+            return caBundle || osReleasePrettyName != null || javaCacerts || alternatives;
         }
     }
 

@@ -215,15 +215,11 @@ public final class SpecParser {
             Spec.Debian debian = present(top, "debian") ? debian(top.get("debian")) : null;
             Spec.Generate generate = Spec.Generate.NONE;
             if (present(top, "generate")) {
-                Map<String, Node> g = y.mapping(top.get("generate"), "generate", Set.of("ca-bundle", "os-release"));
-                boolean ca = false;
-                if (present(g, "ca-bundle")) {
-                    String v = y.string(g.get("ca-bundle"), "generate.ca-bundle");
-                    if (!v.equals("true") && !v.equals("false")) {
-                        throw new SpecException(y.at(g.get("ca-bundle")), "generate.ca-bundle must be true or false, not '" + v + "'");
-                    }
-                    ca = v.equals("true");
-                }
+                Map<String, Node> g = y.mapping(top.get("generate"), "generate",
+                        Set.of("ca-bundle", "os-release", "java-cacerts", "alternatives"));
+                boolean ca = flag(g, "ca-bundle");
+                boolean cacerts = flag(g, "java-cacerts");
+                boolean alternatives = flag(g, "alternatives");
                 String pretty = null;
                 if (present(g, "os-release")) {
                     Map<String, Node> o = y.mapping(g.get("os-release"), "generate.os-release", Set.of("pretty-name"));
@@ -233,11 +229,11 @@ public final class SpecParser {
                                 "for example os-release: {pretty-name: Distroless}");
                     }
                 }
-                if ((ca || pretty != null) && debian == null) {
+                if ((ca || pretty != null || cacerts || alternatives) && debian == null) {
                     throw new SpecException(y.at(top.get("generate")), "generate makes files from Debian packages, and the spec installs none",
                             "add a debian section with ca-certificates (ca-bundle) or base-files (os-release)");
                 }
-                generate = new Spec.Generate(ca, pretty);
+                generate = new Spec.Generate(ca, pretty, cacerts, alternatives);
             }
             Integer budget = null;
             if (present(top, "layering")) {
@@ -320,6 +316,17 @@ public final class SpecParser {
             List<String> pathInclude = globs(m, "path-include");
             return new Spec.Debian(suite, mirror, snapshot, List.copyOf(sources), List.copyOf(packages),
                     List.copyOf(positions), transitive, exclude, pathExclude, pathInclude, y.at(node));
+        }
+
+        private boolean flag(Map<String, Node> m, String key) throws SpecException {
+            if (!present(m, key)) {
+                return false;
+            }
+            String v = y.string(m.get(key), "generate." + key);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new SpecException(y.at(m.get(key)), "generate." + key + " must be true or false, not '" + v + "'");
+            }
+            return v.equals("true");
         }
 
         /** dpkg's --path-exclude/--path-include globs: absolute, as dpkg matches them against "/usr/…". */

@@ -192,4 +192,71 @@ class PresetsIntegrationTest {
         Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
         assertEquals("caught thrown\nsum 6\n", run(r, rootfs("cc", r, dir.resolve("out"))));
     }
+
+    @Test
+    void java17RunsAJarThatTrustsTheGeneratedCacertsAndReadsTzdata() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("java"));
+        Files.writeString(dir.resolve("Hello.java"), """
+                import java.security.KeyStore;
+                import java.time.ZoneId;
+                import java.time.ZonedDateTime;
+                import javax.net.ssl.SSLContext;
+                import javax.net.ssl.TrustManagerFactory;
+                import javax.net.ssl.X509TrustManager;
+                public class Hello {
+                    public static void main(String[] args) throws Exception {
+                        System.out.println("hello " + args[0]);
+                        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                        tmf.init((KeyStore) null);
+                        SSLContext ctx = SSLContext.getInstance("TLS");
+                        ctx.init(null, tmf.getTrustManagers(), null);
+                        System.out.println("trusted " + ((X509TrustManager) tmf.getTrustManagers()[0]).getAcceptedIssuers().length);
+                        System.out.println("paris " + ZonedDateTime.of(2024, 7, 1, 12, 0, 0, 0, ZoneId.of("Europe/Paris")).getOffset());
+                    }
+                }
+                """);
+        String bin = Path.of(System.getProperty("java.home"), "bin").toString();
+        Tools.run(bin + "/javac", "--release", "17", "-d", dir.resolve("classes").toString(), dir.resolve("Hello.java").toString()).ok();
+        Files.writeString(dir.resolve("manifest.txt"), "Main-Class: Hello\n");
+        Tools.run(bin + "/jar", "cfm", dir.resolve("app.jar").toString(), dir.resolve("manifest.txt").toString(), "-C",
+                dir.resolve("classes").toString(), "Hello.class").ok();
+        Path spec = dir.resolve("app.yaml");
+        Files.writeString(spec, "base: java17\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\ncmd: [/app/app.jar, world]\n");
+        Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
+        dev.peel.check.ElfCheck.Report report;
+        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(dir.resolve("out"))) {
+            report = dev.peel.check.ElfCheck.check(layout.imagesUnder(layout.resolve(null)).get(0));
+        }
+        assertTrue(report.ok() && report.objects() > 100, "every DT_NEEDED is in the image: " + report.missing());
+        var c = r.images().get(0).config().config();
+        assertEquals(List.of("/usr/bin/java", "-jar"), c.entrypoint());
+        assertTrue(c.env().contains("JAVA_HOME=/usr/lib/jvm/default-java"), c.env().toString());
+        Path root = rootfs("java", r, dir.resolve("out"));
+        String keytool = Tools.run(bin + "/keytool", "-list", "-keystore", root.resolve("etc/ssl/certs/java/cacerts").toString(),
+                "-storepass", "changeit").ok().out();
+        long certs = Files.readString(root.resolve("etc/ssl/certs/ca-certificates.crt")).lines()
+                .filter(l -> l.equals("-----BEGIN CERTIFICATE-----")).count();
+        assertTrue(keytool.contains("Your keystore contains " + certs + " entries"), keytool);
+        // The JVM finds its libraries through /proc/self/exe: run it with a /proc, as a runtime mounts one.
+        List<String> cmd = new ArrayList<>(List.of("env", "-i"));
+        cmd.addAll(c.env());
+        cmd.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "chroot", root.toString()));
+        cmd.addAll(c.entrypoint());
+        cmd.addAll(c.cmd());
+        String out = Tools.run(cmd, null, Map.of(), 300).ok().out();
+        assertEquals("hello world\ntrusted " + certs + "\nparis +02:00\n", out);
+    }
+
+    @Test
+    void checkNamesWhatAProgramNeedsAndTheImageLacks() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("lacking"));
+        Path spec = dir.resolve("lacking.yaml");
+        Files.writeString(spec, "base: base-nossl\narchs: [amd64]\nfiles:\n  - {path: /app/openssl, source: /usr/bin/openssl}\n");
+        build(SpecParser.parse(spec), dir.resolve("out"));
+        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(dir.resolve("out"))) {
+            dev.peel.check.ElfCheck.Report r = dev.peel.check.ElfCheck.check(layout.imagesUnder(layout.resolve(null)).get(0));
+            assertEquals(List.of("/app/openssl needs libcrypto.so.3, which is not in the image",
+                    "/app/openssl needs libssl.so.3, which is not in the image"), r.missing().stream().map(Object::toString).sorted().toList());
+        }
+    }
 }
