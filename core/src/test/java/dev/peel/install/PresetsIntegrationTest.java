@@ -195,7 +195,29 @@ class PresetsIntegrationTest {
 
     @Test
     void java17RunsAJarThatTrustsTheGeneratedCacertsAndReadsTzdata() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("java"));
+        javaRuns("java17", "java");
+    }
+
+    @Test
+    void java21OnTrixieRunsTheSameJar() throws Exception {
+        javaRuns("java21-debian13", "java21");
+    }
+
+    @Test
+    void python3RunsWithSslSqliteAndCtypes() throws Exception {
+        Path dir = tmp.resolve("python");
+        Build.Result r = build(preset("python3", dir), dir.resolve("out"));
+        assertEquals(List.of("/usr/bin/python3.11"), r.images().get(0).config().config().entrypoint());
+        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(dir.resolve("out"))) {
+            assertTrue(dev.peel.check.ElfCheck.check(layout.imagesUnder(layout.resolve(null)).get(0)).ok());
+        }
+        String out = run(r, rootfs("python3", r, dir.resolve("out")), "-c",
+                "import ssl, sqlite3, ctypes.util; print(ctypes.util.find_library('ssl')); print(ssl.OPENSSL_VERSION.split()[0], sqlite3.sqlite_version_info[0])");
+        assertTrue(out.endsWith("OpenSSL 3\n"), out);
+    }
+
+    void javaRuns(String preset, String name) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
         Files.writeString(dir.resolve("Hello.java"), """
                 import java.security.KeyStore;
                 import java.time.ZoneId;
@@ -221,7 +243,7 @@ class PresetsIntegrationTest {
         Tools.run(bin + "/jar", "cfm", dir.resolve("app.jar").toString(), dir.resolve("manifest.txt").toString(), "-C",
                 dir.resolve("classes").toString(), "Hello.class").ok();
         Path spec = dir.resolve("app.yaml");
-        Files.writeString(spec, "base: java17\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\ncmd: [/app/app.jar, world]\n");
+        Files.writeString(spec, "base: " + preset + "\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\ncmd: [/app/app.jar, world]\n");
         Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
         dev.peel.check.ElfCheck.Report report;
         try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(dir.resolve("out"))) {
@@ -231,7 +253,7 @@ class PresetsIntegrationTest {
         var c = r.images().get(0).config().config();
         assertEquals(List.of("/usr/bin/java", "-jar"), c.entrypoint());
         assertTrue(c.env().contains("JAVA_HOME=/usr/lib/jvm/default-java"), c.env().toString());
-        Path root = rootfs("java", r, dir.resolve("out"));
+        Path root = rootfs(name, r, dir.resolve("out"));
         String keytool = Tools.run(bin + "/keytool", "-list", "-keystore", root.resolve("etc/ssl/certs/java/cacerts").toString(),
                 "-storepass", "changeit").ok().out();
         long certs = Files.readString(root.resolve("etc/ssl/certs/ca-certificates.crt")).lines()
