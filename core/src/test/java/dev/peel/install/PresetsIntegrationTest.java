@@ -149,15 +149,22 @@ class PresetsIntegrationTest {
     }
 
     @Test
-    void presetsFromOneLockGiveOneDigestAnywhere() throws Exception {
-        Path a = tmp.resolve("lock-a");
-        Spec sa = preset("base-nossl-debian13", a);
-        Resolution.lock(sa, sa.archs(), System.getenv(), Path.of("/etc/apt"), w -> { }, Instant.now(), cache);
-        Path b = Files.createDirectories(tmp.resolve("elsewhere/lock-b"));
-        Files.copy(a.resolve("base-nossl-debian13.lock.json"), b.resolve("base-nossl-debian13.lock.json"));
-        String da = build(sa, a.resolve("out")).digest().toString();
-        String db = build(preset("base-nossl-debian13", b), b.resolve("out")).digest().toString();
-        assertEquals(da, db);
+    void everyPresetFromOneLockGivesOneDigestAnywhere() throws Exception {
+        for (dev.peel.spec.Presets.Preset p : dev.peel.spec.Presets.all()) {
+            String name = p.name();
+            Path a = tmp.resolve("lock-a-" + name);
+            Spec sa = preset(name, a);
+            Resolution.lock(sa, sa.archs(), System.getenv(), Path.of("/etc/apt"), w -> { }, Instant.now(), cache);
+            Path b = Files.createDirectories(tmp.resolve("elsewhere/lock-b-" + name));
+            Files.copy(a.resolve(name + ".lock.json"), b.resolve(name + ".lock.json"));
+            String da = build(sa, a.resolve("out")).digest().toString();
+            // Another folder, and a cache of its own: nothing is shared but the lock.
+            BuildOptions other = new BuildOptions(OptionalLong.empty(), null, null, List.of("latest"), null,
+                    new BuildOptions.Host(new Cache(tmp.resolve("other-cache")), System.getenv(), Path.of("/etc/apt"), w -> { },
+                            Instant.now()));
+            String db = new Build(preset(name, b), other).run(Outputs.layout(b.resolve("out"))).digest().toString();
+            assertEquals(da, db, name);
+        }
     }
 
     @Test
