@@ -11,8 +11,8 @@ import java.util.List;
  * section's NEEDED, SONAME, RPATH and RUNPATH (strings found through the PT_LOAD segment that maps
  * DT_STRTAB). Files that are not ELF, or ELF without a dynamic section, read as null.
  */
-public record Elf(int elfClass, boolean bigEndian, int machine, String interpreter, List<String> needed, String soname,
-                  String rpath, String runpath) {
+public record Elf(int elfClass, boolean bigEndian, int machine, int flags, String interpreter, List<String> needed,
+                  String soname, String rpath, String runpath) {
     static final int PT_LOAD = 1;
     static final int PT_DYNAMIC = 2;
     static final int PT_INTERP = 3;
@@ -36,6 +36,7 @@ public record Elf(int elfClass, boolean bigEndian, int machine, String interpret
             ByteBuffer buf = ByteBuffer.wrap(b).order(be ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
             boolean is64 = cls == 2;
             int machine = Short.toUnsignedInt(buf.getShort(18));
+            int eflags = buf.getInt(is64 ? 48 : 36);
             long phoff = is64 ? buf.getLong(32) : Integer.toUnsignedLong(buf.getInt(28));
             int phentsize = Short.toUnsignedInt(buf.getShort(is64 ? 54 : 42));
             int phnum = Short.toUnsignedInt(buf.getShort(is64 ? 56 : 44));
@@ -95,7 +96,7 @@ public record Elf(int elfClass, boolean bigEndian, int machine, String interpret
             for (long o : neededOffsets) {
                 needed.add(cString(b, (int) (strOff + o)));
             }
-            return new Elf(cls, be, machine, interp, List.copyOf(needed), soname < 0 ? null : cString(b, (int) (strOff + soname)),
+            return new Elf(cls, be, machine, eflags, interp, List.copyOf(needed), soname < 0 ? null : cString(b, (int) (strOff + soname)),
                     rpath < 0 ? null : cString(b, (int) (strOff + rpath)), runpath < 0 ? null : cString(b, (int) (strOff + runpath)));
         } catch (IndexOutOfBoundsException e) {
             return null;

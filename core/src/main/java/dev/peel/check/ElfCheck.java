@@ -157,7 +157,24 @@ public final class ElfCheck {
     }
 
     /** The regular file a path leads to through the image's symlinks, or null. */
+    public static String resolvePath(TreeMap<String, TarReader.Header> tree, String path) {
+        return resolve(tree, path, 0);
+    }
+
+    /** The directory a path leads to through the image's symlinks (its canonical path), or null. */
+    public static String resolveDir(TreeMap<String, TarReader.Header> tree, String path) {
+        String r = walk(tree, path, 0);
+        return r != null && (r.isEmpty() || tree.containsKey(r) && tree.get(r).isDirectory()) ? r : null;
+    }
+
     static String resolve(TreeMap<String, TarReader.Header> tree, String path, int depth) {
+        String at = walk(tree, path, depth);
+        TarReader.Header last = at == null ? null : tree.get(at);
+        return last != null && last.isRegular() ? at : null;
+    }
+
+    /** The canonical path a path names, symlinks followed, or null when a part is missing. */
+    private static String walk(TreeMap<String, TarReader.Header> tree, String path, int depth) {
         if (depth > 40) {
             return null;
         }
@@ -178,7 +195,7 @@ public final class ElfCheck {
                 for (int j = i + 1; j < parts.length; j++) {
                     rest.append('/').append(parts[j]);
                 }
-                return resolve(tree, rest.toString(), depth + 1);
+                return walk(tree, rest.toString(), depth + 1);
             }
             if (h != null && h.type() == '1') {
                 next = normalize(h.linkName().replaceFirst("^\\./", "").replaceFirst("^/+", ""));
@@ -189,8 +206,7 @@ public final class ElfCheck {
             }
             at = next;
         }
-        TarReader.Header last = tree.get(at);
-        return last != null && last.isRegular() ? at : null;
+        return at;
     }
 
     static String normalize(String p) {

@@ -34,6 +34,7 @@ final class Generated {
     static final String FORMAT = "peel generated layer 2";
     static final String CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt";
     static final String JAVA_CACERTS = "etc/ssl/certs/java/cacerts";
+    static final String LD_CACHE = "etc/ld.so.cache";
     static final String OS_RELEASE = "usr/lib/os-release";
 
     private Generated() {
@@ -70,7 +71,7 @@ final class Generated {
     static BlobLayer build(Cache cache, String key, Spec.Generate g, Map<String, Lock.LockedPackage> from,
                            Map<String, Path> debs, MergedUsr usr, PathFilter filter, long epoch, Compression c, int level)
             throws IOException {
-        return build(cache, key, g, from, debs, Map.of(), java.util.Set.of(), usr, filter, epoch, c, level);
+        return build(cache, key, g, from, debs, Map.of(), java.util.Set.of(), null, usr, filter, epoch, c, level);
     }
 
     /**
@@ -78,9 +79,15 @@ final class Generated {
      * {@code paths} every path the package layers hold (an alternative is made only where its target is).
      */
     static BlobLayer build(Cache cache, String key, Spec.Generate g, Map<String, Lock.LockedPackage> from,
-                           Map<String, Path> debs, Map<String, String> scripts, java.util.Set<String> paths, MergedUsr usr,
-                           PathFilter filter, long epoch, Compression c, int level) throws IOException {
+                           Map<String, Path> debs, Map<String, String> scripts, java.util.Set<String> paths, byte[] ldCache,
+                           MergedUsr usr, PathFilter filter, long epoch, Compression c, int level) throws IOException {
         TreeMap<String, TarEntry> entries = new TreeMap<>();
+        if (ldCache != null) {
+            put(entries, LD_CACHE, ldCache, epoch);
+            if (from.containsKey("libc-bin") && debs.containsKey("libc-bin")) {
+                statusSums(entries, debs.get("libc-bin"), from.get("libc-bin"), usr, filter, Map.of(LD_CACHE, ldCache), epoch);
+            }
+        }
         Map<String, byte[]> certs = Map.of();
         if (g.caBundle() || g.javaCacerts()) {
             certs = files(debs.get("ca-certificates"), "ca-certificates",

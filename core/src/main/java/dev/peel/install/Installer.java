@@ -187,8 +187,8 @@ public final class Installer implements AutoCloseable {
             throws RepositoryException, IOException, InstallException {
         dev.peel.spec.Spec.Generate g = options.generate();
         Map<String, Lock.LockedPackage> from = new TreeMap<>();
-        if (g.alternatives()) {
-            // Alternatives may come from any package's postinst: the layer depends on all of them.
+        if (g.alternatives() || g.ldCache()) {
+            // Alternatives may come from any package's postinst, the cache from any library: the layer depends on all.
             set.forEach(p -> from.put(p.name(), p));
         }
         for (String name : Generated.sources(g)) {
@@ -215,7 +215,8 @@ public final class Installer implements AutoCloseable {
             }
             java.util.Set<String> paths = new java.util.HashSet<>();
             layers.forEach(l -> l.entries().forEach(e -> paths.add(e.path())));
-            layer = Generated.build(cache, key, g, from, debs, scripts, paths, usr, options.filter(), options.epoch(),
+            byte[] ldCache = g.ldCache() ? ldCache(layers, arch) : null;
+            layer = Generated.build(cache, key, g, from, debs, scripts, paths, ldCache, usr, options.filter(), options.epoch(),
                     options.compression(), options.level());
         }
         List<String> what = new ArrayList<>();
@@ -228,10 +229,41 @@ public final class Installer implements AutoCloseable {
         if (g.alternatives()) {
             what.add("update-alternatives links");
         }
+        if (g.ldCache()) {
+            what.add("/" + Generated.LD_CACHE);
+        }
         if (g.osReleasePrettyName() != null) {
             what.add("/" + Generated.OS_RELEASE + " (base-files)");
         }
         return new InstalledLayer(layer, "generated " + String.join(", ", what), List.copyOf(needed));
+    }
+
+    /** The ld.so.cache of an arch's package layers: their merged tree, libraries' ELF headers read. */
+    private static byte[] ldCache(List<PackageLayer> layers, String arch) throws IOException, InstallException {
+        Multiarch m = Multiarch.of(arch);
+        if (m == null) {
+            throw new InstallException("generate ld-cache does not know the ELF machine of " + arch);
+        }
+        TreeMap<String, dev.peel.tar.TarReader.Header> tree = new TreeMap<>();
+        Map<String, dev.peel.check.Elf> elves = new HashMap<>();
+        Map<String, String> conf = new HashMap<>();
+        for (PackageLayer l : layers) {
+            dev.peel.image.LayerFiles.apply(l.layer(), tree, true, (h, r) -> {
+                elves.remove(h.path());
+                String name = h.path().substring(h.path().lastIndexOf('/') + 1);
+                if (h.isRegular() && h.path().matches("etc/ld\\.so\\.conf(\\.d/[^/]+)?")) {
+                    conf.put(h.path(), new String(r.data().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                } else if (h.isRegular() && LdCache.isDso(name) && h.size() < Integer.MAX_VALUE - 16) {
+                    byte[] b = r.data().readAllBytes();
+                    dev.peel.check.Elf e = dev.peel.check.Elf.parse(b);
+                    if (e != null) {
+                        elves.put(h.path(), e);
+                    }
+                }
+            });
+        }
+        List<LdCache.Entry> entries = LdCache.entries(tree, elves, conf, m.triplet(), m.elfClass(), m.machine());
+        return LdCache.bytes(entries, m.bigEndian());
     }
 
     private void done() {

@@ -34,12 +34,14 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
      * @param osReleasePrettyName null, or base-files' /usr/lib/os-release with this PRETTY_NAME
      * @param javaCacerts /etc/ssl/certs/java/cacerts (JKS, password changeit) from the same certificates
      * @param alternatives the update-alternatives links the packages' postinst scripts would register
+     * @param ldCache /etc/ld.so.cache of the image's libraries, in glibc's format for the target arch
      */
-    public record Generate(boolean caBundle, String osReleasePrettyName, boolean javaCacerts, boolean alternatives) {
-        public static final Generate NONE = new Generate(false, null, false, false);
+    public record Generate(boolean caBundle, String osReleasePrettyName, boolean javaCacerts, boolean alternatives,
+                           boolean ldCache) {
+        public static final Generate NONE = new Generate(false, null, false, false, false);
 
         public boolean any() {
-            return caBundle || osReleasePrettyName != null || javaCacerts || alternatives;
+            return caBundle || osReleasePrettyName != null || javaCacerts || alternatives || ldCache;
         }
     }
 

@@ -216,10 +216,11 @@ public final class SpecParser {
             Spec.Generate generate = Spec.Generate.NONE;
             if (present(top, "generate")) {
                 Map<String, Node> g = y.mapping(top.get("generate"), "generate",
-                        Set.of("ca-bundle", "os-release", "java-cacerts", "alternatives"));
+                        Set.of("ca-bundle", "os-release", "java-cacerts", "alternatives", "ld-cache"));
                 boolean ca = flag(g, "ca-bundle");
                 boolean cacerts = flag(g, "java-cacerts");
                 boolean alternatives = flag(g, "alternatives");
+                boolean ldCache = flag(g, "ld-cache");
                 String pretty = null;
                 if (present(g, "os-release")) {
                     Map<String, Node> o = y.mapping(g.get("os-release"), "generate.os-release", Set.of("pretty-name"));
@@ -229,11 +230,11 @@ public final class SpecParser {
                                 "for example os-release: {pretty-name: Distroless}");
                     }
                 }
-                if ((ca || pretty != null || cacerts || alternatives) && debian == null) {
+                if ((ca || pretty != null || cacerts || alternatives || ldCache) && debian == null) {
                     throw new SpecException(y.at(top.get("generate")), "generate makes files from Debian packages, and the spec installs none",
                             "add a debian section with ca-certificates (ca-bundle) or base-files (os-release)");
                 }
-                generate = new Spec.Generate(ca, pretty, cacerts, alternatives);
+                generate = new Spec.Generate(ca, pretty, cacerts, alternatives, ldCache);
             }
             Integer budget = null;
             if (present(top, "layering")) {
