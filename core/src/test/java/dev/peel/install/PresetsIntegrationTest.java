@@ -329,4 +329,48 @@ class PresetsIntegrationTest {
         sorted.sort((a, b) -> LdCache.libcmp(b, a));
         assertEquals(sorted, keys, "entries in the order ld.so's binary search needs");
     }
+
+    @Test
+    void everyPresetsDebugNonrootVariantRunsItsShellAs65532() throws Exception {
+        for (dev.peel.spec.Presets.Preset p : dev.peel.spec.Presets.all()) {
+            String name = p.name() + ":debug-nonroot";
+            Path dir = tmp.resolve("variant-" + p.name());
+            Build.Result r = build(preset(name, dir), dir.resolve("out"));
+            assertEquals(List.of("/busybox/sh"), r.images().get(0).config().config().entrypoint(), name);
+            String out = run(r, rootfs(name, r, dir.resolve("out")), "-c", "id -u; pwd; ls /busybox/sh");
+            assertEquals("65532\n/home/nonroot\n/busybox/sh\n", out, name);
+        }
+    }
+
+    @Test
+    void aPresetBuildsEveryReleaseArchIntoOneIndex() throws Exception {
+        // The archive suites only: this machine's mirror serves -security indexes for some archs that do not
+        // match their signed Release, which peel (rightly) refuses.
+        java.net.URI archive = dev.peel.debian.Mirrors.archive(System.getenv(), Path.of("/etc/apt")).orElseThrow();
+        Path dir = Files.createDirectories(tmp.resolve("all-archs"));
+        Path spec = dir.resolve("static-all.yaml");
+        Files.writeString(spec, "base: static\ndebian:\n  sources:\n    - {url: \"" + archive + "\", suites: [bookworm, bookworm-updates]}\n");
+        Spec s = SpecParser.parse(spec);
+        assertEquals(List.of("amd64", "arm64", "armhf", "ppc64el", "s390x"), s.archs());
+        Build.Result r = build(s, dir.resolve("out"));
+        assertEquals(List.of("linux/amd64", "linux/arm64/v8", "linux/arm/v7", "linux/ppc64le", "linux/s390x"),
+                r.images().stream().map(i -> i.config().platform().toString()).toList());
+        Tools.require("skopeo");
+        for (String arch : List.of("arm", "s390x")) {
+            String raw = Tools.run("skopeo", "--override-arch", arch, "--override-os", "linux", "inspect",
+                    "oci:" + dir.resolve("out") + ":latest").ok().out();
+            assertTrue(raw.contains("\"Architecture\": \"" + arch + "\""), raw);
+        }
+        // tzdata is Architecture: all: one layer, shared by every platform's manifest.
+        java.util.Set<dev.peel.oci.Digest> tz = new java.util.HashSet<>();
+        for (Image img : r.images()) {
+            var h = img.config().history();
+            for (int i = 0; i < img.layers().size(); i++) {
+                if (h.get(i).comment().startsWith("debian package tzdata ")) {
+                    tz.add(img.layers().get(i).digest());
+                }
+            }
+        }
+        assertEquals(1, tz.size());
+    }
 }
