@@ -3,12 +3,8 @@ package dev.peel.cli;
 import dev.peel.check.ElfCheck;
 import dev.peel.image.Image;
 import dev.peel.layout.Layout;
-import dev.peel.oci.Descriptor;
-import dev.peel.oci.Platform;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -36,35 +32,14 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        Path p = Path.of(path);
-        String tag = null;
-        if (!Files.exists(p) && path.lastIndexOf(':') > 0) {
-            tag = path.substring(path.lastIndexOf(':') + 1);
-            p = Path.of(path.substring(0, path.lastIndexOf(':')));
-        }
-        if (!Files.exists(p)) {
-            err.println("peel check: " + path + " does not exist");
+        ImageArg arg = ImageArg.parse(path, platform, "check", err);
+        if (arg == null) {
             return ExitCodes.USAGE;
         }
-        Platform wanted = null;
-        if (platform != null) {
-            try {
-                wanted = Platform.parseUserInput(platform);
-            } catch (IllegalArgumentException e) {
-                err.println("peel check: " + e.getMessage());
+        try (Layout layout = Layout.open(arg.path())) {
+            List<Image> images = arg.select(layout.imagesUnder(layout.resolve(arg.tag())), "check", path, err);
+            if (images.isEmpty()) {
                 return ExitCodes.USAGE;
-            }
-        }
-        try (Layout layout = Layout.open(p)) {
-            Descriptor top = layout.resolve(tag);
-            List<Image> images = layout.imagesUnder(top);
-            if (wanted != null) {
-                Platform w = wanted;
-                images = images.stream().filter(i -> i.config().platform().matches(w)).toList();
-                if (images.isEmpty()) {
-                    err.println("peel check: no image for " + wanted + " in " + path);
-                    return ExitCodes.USAGE;
-                }
             }
             boolean ok = true;
             for (Image img : images) {

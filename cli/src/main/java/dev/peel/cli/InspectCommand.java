@@ -6,12 +6,9 @@ import dev.peel.image.Layer;
 import dev.peel.layout.Layout;
 import dev.peel.oci.Descriptor;
 import dev.peel.oci.ImageConfig;
-import dev.peel.oci.Platform;
 import dev.peel.tar.TarReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -47,42 +44,20 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
         PrintWriter err = command.commandLine().getErr();
-        Path p = Path.of(path);
-        String tag = null;
-        if (!Files.exists(p)) {
-            int colon = path.lastIndexOf(':');
-            if (colon > 0) {
-                p = Path.of(path.substring(0, colon));
-                tag = path.substring(colon + 1);
-            }
-        }
-        if (!Files.exists(p)) {
-            err.println("peel inspect: " + path + " does not exist");
-            return ExitCodes.USAGE;
-        }
         if (layer != null && !files) {
             err.println("peel inspect: --layer goes with --files");
             return ExitCodes.USAGE;
         }
-        Platform wanted = null;
-        if (platform != null) {
-            try {
-                wanted = Platform.parseUserInput(platform);
-            } catch (IllegalArgumentException e) {
-                err.println("peel inspect: " + e.getMessage());
-                return ExitCodes.USAGE;
-            }
+        ImageArg arg = ImageArg.parse(path, platform, "inspect", err);
+        if (arg == null) {
+            return ExitCodes.USAGE;
         }
+        Path p = arg.path();
         try (Layout layout = Layout.open(p)) {
-            Descriptor top = layout.resolve(tag);
-            List<Image> images = layout.imagesUnder(top);
-            if (wanted != null) {
-                Platform w = wanted;
-                images = images.stream().filter(i -> i.config().platform().matches(w)).toList();
-                if (images.isEmpty()) {
-                    err.println("peel inspect: no image for " + wanted + " in " + path);
-                    return ExitCodes.USAGE;
-                }
+            Descriptor top = layout.resolve(arg.tag());
+            List<Image> images = arg.select(layout.imagesUnder(top), "inspect", path, err);
+            if (images.isEmpty()) {
+                return ExitCodes.USAGE;
             }
             if (files) {
                 if (images.size() != 1) {
