@@ -121,16 +121,53 @@ public final class Resolution {
                     "add debian: {suite: bookworm, packages: [...]}");
         }
         Sources sources = new Sources(sources(d, env, etcApt), new Fetcher(), warnings, cache);
-        Map<String, Resolver.Result> out = new LinkedHashMap<>();
-        for (String arch : archs) {
-            Universe u = sources.universe(arch, now);
-            universes.put(arch, u);
-            try {
-                out.put(arch, new Resolver(u, d.transitive(), d.exclude()).resolve(d.packages()));
-            } catch (Resolver.ResolveException e) {
-                throw new Resolver.ResolveException("for " + arch + ": " + e.getMessage());
+        // Each arch's indexes are fetched, decompressed and parsed on a core of their own; the Releases they
+        // share are fetched and verified once.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(archs.size(), Runtime.getRuntime().availableProcessors())), r -> {
+                    Thread t = new Thread(r, "peel-resolve");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            Map<String, java.util.concurrent.Future<Object[]>> work = new LinkedHashMap<>();
+            for (String arch : archs) {
+                work.put(arch, pool.submit(() -> {
+                    Universe u = sources.universe(arch, now);
+                    try {
+                        return new Object[] {u, new Resolver(u, d.transitive(), d.exclude()).resolve(d.packages())};
+                    } catch (Resolver.ResolveException e) {
+                        throw new Resolver.ResolveException("for " + arch + ": " + e.getMessage());
+                    }
+                }));
             }
+            Map<String, Resolver.Result> out = new LinkedHashMap<>();
+            for (Map.Entry<String, java.util.concurrent.Future<Object[]>> e : work.entrySet()) {
+                Object[] r;
+                try {
+                    r = e.getValue().get();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new RepositoryException("interrupted", ie);
+                } catch (java.util.concurrent.ExecutionException ee) {
+                    Throwable c = ee.getCause();
+                    if (c instanceof RepositoryException re) {
+                        throw re;
+                    }
+                    if (c instanceof Resolver.ResolveException re) {
+                        throw re;
+                    }
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new RepositoryException(String.valueOf(c.getMessage()), c);
+                }
+                universes.put(e.getKey(), (Universe) r[0]);
+                out.put(e.getKey(), (Resolver.Result) r[1]);
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
         }
-        return out;
     }
 }

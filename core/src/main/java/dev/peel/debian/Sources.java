@@ -31,19 +31,14 @@ public final class Sources {
         return sources;
     }
 
-    /** Every package the sources offer for {@code arch}, each index verified along its chain. */
+    /** Every package the sources offer for {@code arch}, each index verified along its chain (thread-safe). */
     public Universe universe(String arch, Instant now) throws RepositoryException {
         Universe u = new Universe(arch);
         for (Source s : sources) {
             Keyring keys = keyring(s);
             for (String suite : s.suites()) {
                 Repository r = new Repository(s.url(), suite, keys, fetcher, cache);
-                String key = s.url() + " " + suite;
-                Release release = releases.get(key);
-                if (release == null) {
-                    release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, s.snapshot());
-                    releases.put(key, release);
-                }
+                Release release = release(s, suite, r, now);
                 u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));
                 for (String component : s.components()) {
                     try {
@@ -61,8 +56,19 @@ public final class Sources {
         return u;
     }
 
+    /** A suite's verified Release, fetched once however many archs (threads) read it. */
+    private synchronized Release release(Source s, String suite, Repository r, Instant now) throws RepositoryException {
+        String key = s.url() + " " + suite;
+        Release release = releases.get(key);
+        if (release == null) {
+            release = s.insecure() ? r.unverifiedRelease(warnings) : r.release(now, s.snapshot());
+            releases.put(key, release);
+        }
+        return release;
+    }
+
     /** A source's keyring, read once however many archs use it. */
-    private Keyring keyring(Source s) throws RepositoryException {
+    private synchronized Keyring keyring(Source s) throws RepositoryException {
         String key = s.keyring() == null ? "" : s.keyring().toString();
         Keyring k = keyrings.get(key);
         if (k == null) {
