@@ -39,7 +39,10 @@ import java.util.Map;
  * they were.
  */
 public final class Build {
-    /** What was built: the top descriptor (a manifest for one arch, an index for several) and its images. */
+    /**
+     * What was built: the top descriptor (a manifest for one arch, an index for several) and its images, whose
+     * layers read from the output layout (or the cache); with only tar outputs, the spec's own layer is gone.
+     */
     public record Result(Descriptor top, List<Image> images, List<Path> written) {
         public Digest digest() {
             return top.digest();
@@ -80,12 +83,14 @@ public final class Build {
         Platform dockerPlatform = out.dockerTar() == null ? null : dockerPlatform(out.dockerPlatform());
         List<String> repoTags = out.dockerTar() == null ? List.of() : repoTags();
         Path stage = null;
+        Path stageDir = null;
         List<Path[]> pending = new ArrayList<>();
         try {
             Path anchor = out.layoutDir() != null ? out.layoutDir() : out.ociTar() != null ? out.ociTar() : out.dockerTar();
             Path parent = anchor.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             stage = Temporaries.register(Files.createTempDirectory(parent, "." + anchor.getFileName() + ".peel-"));
+            stageDir = stage;
             Result r = buildInto(stage, entries, packages);
             if (out.ociTar() != null) {
                 options.progress().phase("writing " + out.ociTar());
@@ -113,7 +118,8 @@ public final class Build {
                     written.add(p);
                 }
             }
-            return new Result(r.top(), r.images(), written);
+            List<Image> images = out.layoutDir() == null ? r.images() : relocated(r.images(), stageDir, out.layoutDir());
+            return new Result(r.top(), images, written);
         } catch (IOException e) {
             throw new BuildException("writing output: " + e.getMessage(), e);
         } finally {
@@ -178,6 +184,20 @@ public final class Build {
                     + a.usr().rewrite(alias) + " that base-files ships (merged /usr) for " + a.arch(),
                     "write the path under /" + a.usr().rewrite(alias) + " instead");
         }
+    }
+
+    /** The same images with layers that were written in {@code from} read from {@code to}, where they now are. */
+    private List<Image> relocated(List<Image> images, Path from, Path to) {
+        List<Image> out = new ArrayList<>();
+        for (Image i : images) {
+            List<Layer> layers = new ArrayList<>();
+            for (Layer l : i.layers()) {
+                layers.add(l instanceof BlobLayer b && b.file().startsWith(from)
+                        ? new BlobLayer(to.resolve(from.relativize(b.file())), b.digest(), b.diffId(), b.size(), b.mediaType()) : l);
+            }
+            out.add(new BuiltImage(i.config(), layers, spec.annotations()));
+        }
+        return out;
     }
 
     /** Builds the image(s) from collected entries into an empty layout directory. */
