@@ -90,9 +90,15 @@ class CacheRobustnessTest {
                 p.destroyForcibly();
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             }
-            Result next = peel("-q", "--cache", cache.toString(), "build", spec.toString(), "-o", tmp.resolve("next-" + round).toString());
+            String prefix = "." + out.getFileName() + ".peel-";
+            // The next build writes the same output: it replaces whatever the killed one left.
+            Result next = peel("-q", "--cache", cache.toString(), "build", spec.toString(), "-o", out.toString());
             assertEquals(0, next.exit(), "round " + round + " (killed after " + delay + " ms): " + next.err());
             assertEquals(reference, next.out().strip(), "round " + round);
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertEquals(List.of(), left.map(x -> x.getFileName().toString()).filter(n -> n.startsWith(prefix)).toList(),
+                        "the killed build's temporaries are swept, round " + round);
+            }
         }
         assertTrue(killed >= 10, "most builds must really be killed before they finish, not " + killed);
     }

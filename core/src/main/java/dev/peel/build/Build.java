@@ -89,7 +89,12 @@ public final class Build {
             Path anchor = out.layoutDir() != null ? out.layoutDir() : out.ociTar() != null ? out.ociTar() : out.dockerTar();
             Path parent = anchor.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            stage = Temporaries.register(Files.createTempDirectory(parent, "." + anchor.getFileName() + ".peel-"));
+            for (Path o : new Path[] {out.layoutDir(), out.ociTar(), out.dockerTar()}) {
+                if (o != null) {
+                    Temporaries.sweep(o);
+                }
+            }
+            stage = Temporaries.register(Files.createTempDirectory(parent, Temporaries.prefix(anchor)));
             stageDir = stage;
             Result r = buildInto(stage, entries, packages);
             if (out.ociTar() != null) {
@@ -360,7 +365,7 @@ public final class Build {
     private static Path tempBeside(Path target) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        return Temporaries.register(Files.createTempFile(parent, "." + target.getFileName() + ".peel-", ".tmp"));
+        return Temporaries.register(Files.createTempFile(parent, Temporaries.prefix(target), ".tmp"));
     }
 
     /**

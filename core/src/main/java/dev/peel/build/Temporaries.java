@@ -63,4 +63,35 @@ final class Temporaries {
             // Best effort: a leftover is harmless and named as peel's.
         }
     }
+
+    /** The prefix of this process's temporaries beside {@code target}: ".NAME.peel-PID-". */
+    static String prefix(Path target) {
+        return "." + target.getFileName() + ".peel-" + ProcessHandle.current().pid() + "-";
+    }
+
+    /**
+     * Removes what builds killed outright (SIGKILL, power loss) left beside {@code target}: temporaries whose
+     * process is gone. Never a ".peel-old-" copy of a previous output, and never another live build's.
+     */
+    static void sweep(Path target) {
+        Path parent = target.toAbsolutePath().getParent();
+        String start = "." + target.getFileName() + ".peel-";
+        if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+            return;
+        }
+        try (java.nio.file.DirectoryStream<Path> ds = java.nio.file.Files.newDirectoryStream(parent)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith(start)) {
+                    continue;
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)-.*").matcher(n.substring(start.length()));
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
+                    deleteTree(p);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // Leftovers stay; they are hidden and harmless.
+        }
+    }
 }

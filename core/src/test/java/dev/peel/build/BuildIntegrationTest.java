@@ -274,4 +274,22 @@ class BuildIntegrationTest {
             assertEquals(3, blobs.count(), "only the new image's layer, config and manifest");
         }
     }
+
+    @Test
+    void temporariesOfKilledBuildsAreSweptButNotLiveOnesOrOldOutputs() throws Exception {
+        long dead = 4_000_000;
+        while (ProcessHandle.of(dead).isPresent()) {
+            dead--;
+        }
+        Path out = tmp.resolve("swept");
+        Path stale = Files.createDirectories(tmp.resolve(".swept.peel-" + dead + "-123/blobs"));
+        Path staleTar = Files.writeString(tmp.resolve(".swept.peel-" + dead + "-9.tmp"), "half");
+        Path live = Files.createDirectories(tmp.resolve(".swept.peel-" + ProcessHandle.current().pid() + "-77"));
+        Path old = Files.createDirectories(tmp.resolve(".swept.peel-old-12345"));
+        build("files:\n  - {path: /x, content: x}\n", Outputs.layout(out));
+        assertFalse(Files.exists(stale.getParent()), "a dead build's stage folder is removed");
+        assertFalse(Files.exists(staleTar));
+        assertTrue(Files.exists(live), "a live build's is not");
+        assertTrue(Files.exists(old), "nor a previous output set aside");
+    }
 }
