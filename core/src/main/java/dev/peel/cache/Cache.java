@@ -161,6 +161,11 @@ public final class Cache {
         }
     }
 
+    /** Whether an entry is there, unverified: for estimates (progress), never for use. */
+    public boolean has(String kind, String hex) {
+        return Files.isRegularFile(path(kind, hex));
+    }
+
     /** Moves a file whose sha256 the caller has checked into place (atomically) and returns its path. */
     public Path putFile(String kind, String hex, Path tmp) throws IOException {
         Path p = path(kind, hex);

@@ -1,11 +1,8 @@
 package dev.peel.check;
 
 import dev.peel.image.Image;
-import dev.peel.image.Layer;
-import dev.peel.image.LayerFiles;
 import dev.peel.tar.TarReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -17,7 +14,7 @@ import java.util.TreeMap;
 /**
  * Proves an image's dynamic linking closes: every ELF file's interpreter and every DT_NEEDED library is
  * found inside the image, the way ld.so looks — RPATH (without RUNPATH), RUNPATH, the directories of
- * /etc/ld.so.conf.d, then the default ones (/lib, /usr/lib, /lib64, /usr/lib64 and the multiarch
+ * /etc/ld.so.conf (its includes followed), then the default ones (/lib, /usr/lib, /lib64, /usr/lib64 and the multiarch
  * directories) — following the image's symlinks, and only to objects of the same class and machine. A
  * library that none of those paths holds but that some object of the image names as its SONAME counts as
  * found too: that is how the JVM's libraries reach libjvm.so, which the launcher loads by full path.
@@ -42,47 +39,10 @@ public final class ElfCheck {
     }
 
     public static Report check(Image image) throws IOException {
-        TreeMap<String, TarReader.Header> tree = new TreeMap<>();
-        Map<String, Elf> elves = new HashMap<>();
-        Map<String, TarReader.Header> elfHeaders = new HashMap<>();
-        Map<String, byte[]> confs = new TreeMap<>();
-        for (Layer l : image.layers()) {
-            LayerFiles.apply(l, tree, true, (h, r) -> {
-                elves.remove(h.path());
-                if (!h.isRegular() || h.size() < 52) {
-                    return;
-                }
-                InputStream in = r.data();
-                if (h.path().matches("etc/ld\\.so\\.conf(\\.d/.*\\.conf)?")) {
-                    confs.put(h.path(), in.readAllBytes());
-                    return;
-                }
-                byte[] head = in.readNBytes(4);
-                if (!Elf.isElf(head) || h.size() > Integer.MAX_VALUE - 16) {
-                    return;
-                }
-                byte[] all = new byte[(int) h.size()];
-                System.arraycopy(head, 0, all, 0, 4);
-                in.readNBytes(all, 4, all.length - 4);
-                Elf e = Elf.parse(all);
-                if (e != null) {
-                    elves.put(h.path(), e);
-                    elfHeaders.put(h.path(), h);
-                }
-            });
-        }
-        elves.keySet().removeIf(p -> tree.get(p) != elfHeaders.get(p));
-        List<String> conf = new ArrayList<>();
-        confs.forEach((path, bytes) -> {
-            if (tree.containsKey(path)) {
-                for (String line : new String(bytes, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
-                    String d = line.replaceFirst("#.*", "").strip();
-                    if (d.startsWith("/")) {
-                        conf.add(d.substring(1));
-                    }
-                }
-            }
-        });
+        ElfTree t = ElfTree.read(image.layers(), p -> true);
+        TreeMap<String, TarReader.Header> tree = t.files();
+        Map<String, Elf> elves = t.elves();
+        List<String> conf = t.confDirs();
         List<String> defaults = new ArrayList<>(conf);
         for (String d : tree.keySet()) {
             if (d.matches("(usr/)?lib/[^/]+-linux-gnu[^/]*") && tree.get(d).isDirectory()) {

@@ -54,8 +54,13 @@ public final class Downloads implements AutoCloseable {
     }
 
     /** The cached .deb when it is there and intact (re-hashed), else null. */
-    public Path cached(Lock.LockedPackage p) {
+    Path cached(Lock.LockedPackage p) {
         return cache.file("debs", p.sha256()).orElse(null);
+    }
+
+    /** Whether the .deb looks downloaded already (not hashed: for the progress estimate only). */
+    boolean present(Lock.LockedPackage p) {
+        return p.sha256() != null && p.sha256().matches("[0-9a-f]{64}") && cache.has("debs", p.sha256());
     }
 
     /** The verified .deb of {@code p} in the cache, fetched if needed; one fetch per file however often asked. */

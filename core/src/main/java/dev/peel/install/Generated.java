@@ -63,8 +63,7 @@ final class Generated {
 
     /** The cached layer for {@code key}, or null. */
     static BlobLayer cached(Cache cache, String key) {
-        return cache.getDerived("generated-layer", key).map(b -> Listing.parse(b, key))
-                .flatMap(l -> cache.file("blobs", l.digest().hex()).map(f -> l.toLayer(f).layer())).orElse(null);
+        return Listing.cached(cache, "generated-layer", key).map(PackageLayer::layer).orElse(null);
     }
 
     /** Builds the layer from the packages' .debs ({@code debs}: name → verified file) and caches it. */
@@ -188,11 +187,7 @@ final class Generated {
         }
         List<TarEntry> list = new ArrayList<>(entries.values());
         BlobLayer blob = new LayerWriter(c, level).write(list, cache.dir("blobs"), n -> { });
-        Path stored = cache.file("blobs", blob.digest().hex()).orElseThrow(() -> new IOException("cache lost " + blob.digest()));
-        BlobLayer l = new BlobLayer(stored, blob.digest(), blob.diffId(), blob.size(), blob.mediaType());
-        cache.putDerived("generated-layer", key, new Listing("generated", "", "", "", "", l.digest(), l.diffId(), l.size(),
-                l.mediaType().toString(), List.of(), key).bytes());
-        return l;
+        return Listing.keep(cache, "generated-layer", key, "generated", blob);
     }
 
     private static byte[] pemToDer(byte[] pem, String what) throws IOException {

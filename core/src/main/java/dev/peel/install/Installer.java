@@ -11,7 +11,6 @@ import dev.peel.image.BlobLayer;
 import dev.peel.image.LayerWriter;
 import dev.peel.oci.Digest;
 import dev.peel.tar.Compression;
-import dev.peel.tar.Content;
 import dev.peel.tar.TarEntry;
 import dev.peel.tar.TarReader;
 import java.io.IOException;
@@ -128,7 +127,7 @@ public final class Installer implements AutoCloseable {
         }
         total = hits.size() + misses.size();
         done.set(hits.size());
-        long bytes = misses.values().stream().filter(p -> downloads.cached(p) == null).mapToLong(p -> Math.max(0, p.size())).sum();
+        long bytes = misses.values().stream().filter(p -> !downloads.present(p)).mapToLong(p -> Math.max(0, p.size())).sum();
         progress.phase("installing " + total + " packages for " + String.join(", ", archs)
                 + (misses.isEmpty() ? " (all cached)" : ", unpacking " + misses.size()));
         progress.total(bytes);
@@ -244,25 +243,9 @@ public final class Installer implements AutoCloseable {
         if (m == null) {
             throw new InstallException("generate ld-cache does not know the ELF machine of " + arch);
         }
-        TreeMap<String, dev.peel.tar.TarReader.Header> tree = new TreeMap<>();
-        Map<String, dev.peel.check.Elf> elves = new HashMap<>();
-        Map<String, String> conf = new HashMap<>();
-        for (PackageLayer l : layers) {
-            dev.peel.image.LayerFiles.apply(l.layer(), tree, true, (h, r) -> {
-                elves.remove(h.path());
-                String name = h.path().substring(h.path().lastIndexOf('/') + 1);
-                if (h.isRegular() && h.path().matches("etc/ld\\.so\\.conf(\\.d/[^/]+)?")) {
-                    conf.put(h.path(), new String(r.data().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-                } else if (h.isRegular() && LdCache.isDso(name) && h.size() < Integer.MAX_VALUE - 16) {
-                    byte[] b = r.data().readAllBytes();
-                    dev.peel.check.Elf e = dev.peel.check.Elf.parse(b);
-                    if (e != null) {
-                        elves.put(h.path(), e);
-                    }
-                }
-            });
-        }
-        List<LdCache.Entry> entries = LdCache.entries(tree, elves, conf, m.triplet(), m.elfClass(), m.machine());
+        dev.peel.check.ElfTree tree = dev.peel.check.ElfTree.read(layers.stream().map(PackageLayer::layer).toList(),
+                p -> LdCache.isDso(p.substring(p.lastIndexOf('/') + 1)));
+        List<LdCache.Entry> entries = LdCache.entries(tree, m.triplet(), m.elfClass(), m.machine());
         return LdCache.bytes(entries, m.bigEndian());
     }
 
@@ -479,8 +462,7 @@ public final class Installer implements AutoCloseable {
         members.forEach(m -> k.append(m.key()).append('\n'));
         k.append(options.compression().spelling()).append(' ').append(options.level());
         String key = Digest.of(k.toString().getBytes(StandardCharsets.UTF_8)).hex();
-        var hit = cache.getDerived("merged-layer", key).map(b -> Listing.parse(b, key))
-                .flatMap(l -> cache.file("blobs", l.digest().hex()).map(l::toLayer));
+        var hit = Listing.cached(cache, "merged-layer", key);
         if (hit.isPresent()) {
             return hit.get().layer();
         }
@@ -507,11 +489,7 @@ public final class Installer implements AutoCloseable {
                 }
             }
         }, cache.dir("blobs"), n -> { });
-        Path stored = cache.file("blobs", blob.digest().hex()).orElseThrow(() -> new IOException("cache lost " + blob.digest()));
-        BlobLayer l = new BlobLayer(stored, blob.digest(), blob.diffId(), blob.size(), blob.mediaType());
-        cache.putDerived("merged-layer", key, new Listing("merged", "", "", "", "", l.digest(), l.diffId(), l.size(),
-                l.mediaType().toString(), List.of(), key).bytes());
-        return l;
+        return Listing.keep(cache, "merged-layer", key, "merged", blob);
     }
 
     private static TarEntry copy(TarReader.Header h, TarReader r) throws IOException {
@@ -519,28 +497,9 @@ public final class Installer implements AutoCloseable {
         if (type == null) {
             throw new IOException("unexpected tar entry type '" + h.type() + "' in a package layer: " + h.name());
         }
-        long size = h.size();
-        Content content = type != TarEntry.Type.FILE ? null : new Content() {
-            @Override
-            public long size() {
-                return size;
-            }
-
-            @Override
-            public InputStream open() {
-                return new java.io.FilterInputStream(r.data()) {
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-        String link = type == TarEntry.Type.SYMLINK || type == TarEntry.Type.HARDLINK ? h.linkName() : null;
-        if (type == TarEntry.Type.HARDLINK) {
-            link = link.replaceFirst("^(\\./)+", "").replaceFirst("^/+", "");
-        }
-        return new TarEntry(h.path(), type, h.mode() & 07777, h.uid(), h.gid(), h.uname(), h.gname(), h.mtime(), link, content,
-                h.devMajor(), h.devMinor());
+        String link = type == TarEntry.Type.HARDLINK ? h.linkName().replaceFirst("^(\\./)+", "").replaceFirst("^/+", "")
+                : h.linkName();
+        return TarEntry.of(h, type, h.path(), link, h.mtime(), type == TarEntry.Type.FILE ? r.current() : null);
     }
 
     @Override

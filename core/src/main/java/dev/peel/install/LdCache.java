@@ -30,14 +30,11 @@ final class LdCache {
     private LdCache() {
     }
 
-    /**
-     * The cache of a file tree: {@code tree} maps paths to headers, {@code elves} the ELF files among them,
-     * {@code conf} the ld.so.conf files' text by path; {@code triplet} the arch's multiarch name.
-     */
-    static List<Entry> entries(TreeMap<String, TarReader.Header> tree, Map<String, Elf> elves, Map<String, String> conf,
-                               String triplet, int wantedClass, int wantedMachine) {
-        List<String> dirs = new ArrayList<>();
-        readConf("etc/ld.so.conf", tree, conf, dirs, 0);
+    /** The cache of a file tree ({@code triplet}: the arch's multiarch name). */
+    static List<Entry> entries(dev.peel.check.ElfTree t, String triplet, int wantedClass, int wantedMachine) {
+        TreeMap<String, TarReader.Header> tree = t.files();
+        Map<String, Elf> elves = t.elves();
+        List<String> dirs = new ArrayList<>(t.confDirs());
         dirs.add("lib/" + triplet);
         dirs.add("usr/lib/" + triplet);
         Set<String> seen = new HashSet<>();
@@ -142,33 +139,6 @@ final class LdCache {
     /** What ldconfig takes for a shared object by its name: lib*.so* and ld-*.so*. */
     static boolean isDso(String name) {
         return (name.startsWith("lib") || name.startsWith("ld-")) && name.contains(".so");
-    }
-
-    private static void readConf(String path, TreeMap<String, TarReader.Header> tree, Map<String, String> conf,
-                                 List<String> dirs, int depth) {
-        String real = dev.peel.check.ElfCheck.resolvePath(tree, path);
-        String text = real == null ? null : conf.get(real);
-        if (text == null || depth > 8) {
-            return;
-        }
-        for (String raw : text.split("\n")) {
-            String line = raw.replaceFirst("#.*", "").strip();
-            if (line.startsWith("include")) {
-                String glob = line.substring(7).strip().replaceFirst("^/+", "");
-                String dir = glob.contains("/") ? glob.substring(0, glob.lastIndexOf('/')) : "";
-                String pattern = glob.substring(glob.lastIndexOf('/') + 1);
-                java.util.regex.Pattern re = java.util.regex.Pattern.compile(
-                        java.util.regex.Pattern.quote(pattern).replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q"));
-                for (String p : tree.subMap(dir + "/", dir + "0").keySet()) {
-                    String name = p.substring(dir.length() + 1);
-                    if (!name.contains("/") && re.matcher(name).matches()) {
-                        readConf(p, tree, conf, dirs, depth + 1);
-                    }
-                }
-            } else if (line.startsWith("/")) {
-                dirs.add(line.split("\\s+")[0].replaceFirst("^/+", "").replaceFirst("/+$", ""));
-            }
-        }
     }
 
     private static String realDir(TreeMap<String, TarReader.Header> tree, String dir) {

@@ -31,6 +31,22 @@ record Listing(String name, String version, String arch, String source, String r
                 l.mediaType().toString(), p.entries(), p.key());
     }
 
+    /** The layer cached under {@code kind}/{@code key}, if its listing and its blob (re-hashed) are both intact. */
+    static java.util.Optional<PackageLayer> cached(dev.peel.cache.Cache cache, String kind, String key) {
+        return cache.getDerived(kind, key).map(b -> parse(b, key))
+                .flatMap(l -> cache.file("blobs", l.digest().hex()).map(l::toLayer));
+    }
+
+    /**
+     * Records a layer that holds no single package (merged, generated) under {@code kind}/{@code key}. Its blob
+     * is already in the cache: LayerWriter wrote it into the cache's blob folder under its digest.
+     */
+    static BlobLayer keep(dev.peel.cache.Cache cache, String kind, String key, String name, BlobLayer blob) {
+        cache.putDerived(kind, key, new Listing(name, "", "", "", "", blob.digest(), blob.diffId(), blob.size(),
+                blob.mediaType().toString(), List.of(), key).bytes());
+        return blob;
+    }
+
     PackageLayer toLayer(Path blob) {
         return new PackageLayer(name, version, arch, source, replaces,
                 new BlobLayer(blob, digest, diffId, size, new MediaType(mediaType)), entries, key);

@@ -6,13 +6,11 @@ import dev.peel.debian.Lock;
 import dev.peel.image.BlobLayer;
 import dev.peel.image.LayerWriter;
 import dev.peel.oci.Digest;
-import dev.peel.oci.MediaType;
 import dev.peel.tar.Compression;
 import dev.peel.tar.Content;
 import dev.peel.tar.TarEntry;
 import dev.peel.tar.TarReader;
 import dev.peel.tar.TarWriter;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,8 +43,7 @@ public record PackageLayer(String name, String version, String arch, String sour
 
     /** The cached layer for this key, if both its listing and its blob are intact. */
     static PackageLayer cached(Cache cache, String key) {
-        return cache.getDerived("pkg-layer", key).map(b -> Listing.parse(b, key)).flatMap(l ->
-                cache.file("blobs", l.digest().hex()).map(f -> l.toLayer(f))).orElse(null);
+        return Listing.cached(cache, "pkg-layer", key).orElse(null);
     }
 
     /** Builds the layer of {@code deb} (already verified against the lock) and caches it. */
@@ -116,9 +113,8 @@ public record PackageLayer(String name, String version, String arch, String sour
             }
         }, cache.dir("blobs"), progress);
         String replaces = stanza.get("Replaces") == null ? "" : stanza.get("Replaces");
-        Path stored = cache.file("blobs", blob.digest().hex()).orElseThrow(() -> new IOException("cache lost " + blob.digest()));
-        PackageLayer built = new PackageLayer(p.name(), p.version(), p.arch(), p.source(), replaces,
-                new BlobLayer(stored, blob.digest(), blob.diffId(), blob.size(), blob.mediaType()), List.copyOf(entries),
+        // The blob was written into the cache's blob folder under its digest: no need to hash it again.
+        PackageLayer built = new PackageLayer(p.name(), p.version(), p.arch(), p.source(), replaces, blob, List.copyOf(entries),
                 key(p.sha256(), usr, filter, epoch, c, level));
         cache.putDerived("pkg-layer", built.key(), Listing.of(built).bytes());
         return built;
@@ -209,16 +205,12 @@ public record PackageLayer(String name, String version, String arch, String sour
 
     private static TarEntry toEntry(TarReader.Header h, TarReader r, String path, String link, long epoch, String what)
             throws IOException {
-        long mtime = Math.min(h.mtime(), epoch);
-        int mode = h.mode() & 07777;
         TarEntry.Type type = TarEntry.Type.ofFlag(h.type());
         if (type == null) {
             throw new DebArchive.BadPackage(what + ": data.tar entry " + h.name() + " has type '" + h.type()
                     + "', which dpkg does not unpack either");
         }
-        Content content = type == TarEntry.Type.FILE ? new Hashing(r, h.size()) : null;
-        return new TarEntry(path, type, mode, h.uid(), h.gid(), h.uname(), h.gname(), mtime,
-                type == TarEntry.Type.SYMLINK || type == TarEntry.Type.HARDLINK ? link : null, content, h.devMajor(), h.devMinor());
+        return TarEntry.of(h, type, path, link, Math.min(h.mtime(), epoch), type == TarEntry.Type.FILE ? new Hashing(r, h.size()) : null);
     }
 
     private static String kind(char type) {
@@ -249,36 +241,9 @@ public record PackageLayer(String name, String version, String arch, String sour
 
         @Override
         public InputStream open() {
-            return new FilterInputStream(reader.data()) {
-                @Override
-                public int read() throws IOException {
-                    int b = in.read();
-                    if (b >= 0) {
-                        md.update((byte) b);
-                        if (md5 != null) {
-                            md5.update((byte) b);
-                        }
-                    }
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = in.read(b, off, len);
-                    if (n > 0) {
-                        md.update(b, off, n);
-                        if (md5 != null) {
-                            md5.update(b, off, n);
-                        }
-                    }
-                    return n;
-                }
-
-                @Override
-                public void close() {
-                    // The tar reader goes on to the next entry.
-                }
-            };
+            // Closing it closes only the view of the current entry: the tar reader goes on to the next one.
+            InputStream in = new java.security.DigestInputStream(reader.data(), md);
+            return md5 == null ? in : new java.security.DigestInputStream(in, md5);
         }
 
         void alsoMd5() {

@@ -56,6 +56,12 @@ public record TarEntry(String path, Type type, int mode, long uid, long gid, Str
         gname = gname == null ? "" : gname;
     }
 
+    /** An entry with a read header's type, mode, owner and device numbers, at {@code path}. */
+    public static TarEntry of(TarReader.Header h, Type type, String path, String link, long mtime, Content content) {
+        return new TarEntry(path, type, h.mode() & 07777, h.uid(), h.gid(), h.uname(), h.gname(), mtime,
+                type == Type.SYMLINK || type == Type.HARDLINK ? link : null, content, h.devMajor(), h.devMinor());
+    }
+
     public static TarEntry file(String path, int mode, long uid, long gid, long mtime, Content content) {
         return new TarEntry(path, Type.FILE, mode, uid, gid, null, null, mtime, null, content, 0, 0);
     }

@@ -128,7 +128,23 @@ public final class TarReader implements AutoCloseable {
         }
     }
 
-    /** The current entry's data; reading past it returns -1. */
+    /** The current entry's data as the content of an entry to write elsewhere; readable once, before {@link #next}. */
+    public Content current() {
+        long size = remaining;
+        return new Content() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public InputStream open() {
+                return data();
+            }
+        };
+    }
+
+    /** The current entry's data; reading past it returns -1; closing it does nothing. */
     public InputStream data() {
         return new InputStream() {
             @Override
