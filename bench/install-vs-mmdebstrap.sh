@@ -20,38 +20,12 @@ cp "$work/both.yaml" "$work/nolock.yaml"
 "$root/peel" -q lock --cache "$work/lockcache" "$work/amd64.yaml"
 "$root/peel" -q lock --cache "$work/lockcache" "$work/both.yaml"
 
-# The same sources peel reads: the host's Debian archive and its security suite.
-archive=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -1)
-security=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -- '-security' | head -1)
-[ -n "$archive" ] || archive=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list)
-[ -n "$archive" ] || { echo "no Debian archive in the host's apt sources" >&2; exit 1; }
-security=${security:-${archive%/}-security}
-
-mm() {  # mmdebstrap rootfs of the set, then a one-layer OCI image with umoci, as ../peers do
-  rm -rf "$work/mm"; mkdir -p "$work/mm" "$work/aptcache"
-  mmdebstrap --quiet --arch=amd64 --mode=root --variant=extract --skip=output/dev --include="$list" \
-    --setup-hook='mkdir -p "$1"/var/cache/apt/archives' --setup-hook="sync-in $work/aptcache /var/cache/apt/archives/" \
-    --extract-hook="sync-out /var/cache/apt/archives $work/aptcache" \
-    bookworm "$work/mm/rootfs.tar" "deb $archive bookworm main" "deb $archive bookworm-updates main" \
-    "deb $security bookworm-security main"
-  umoci init --layout "$work/mm/oci" && umoci new --image "$work/mm/oci:img"
-  umoci raw add-layer --no-history --image "$work/mm/oci:img" "$work/mm/rootfs.tar"
-  umoci config --no-history --image "$work/mm/oci:img" --created 1970-01-01T00:00:00Z --architecture amd64 --os linux
-  umoci gc --layout "$work/mm/oci"
-}
+. "$root/bench/lib.sh"
+host_mirrors
+mm() { mm_image "$list" "$work/aptcache" "$work/mm"; }
 pb() { rm -rf "$work/out"; "$root/peel" -q build --cache "$work/cache" "$work/$1.yaml" -o "$work/out" ${2:+--compression $2}; }
 
-# measure NAME PREP CMD...: 3 runs, prints "median_seconds median_rss_MiB"
-measure() {
-  local prep=$1; shift; local ts=() rs=() i
-  for i in 1 2 3; do
-    eval "$prep"
-    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-    read -r s k < "$work/time"; ts+=("$s"); rs+=("$((k / 1024))")
-  done
-  echo "$(printf '%s\n' "${ts[@]}" | sort -n | sed -n 2p) $(printf '%s\n' "${rs[@]}" | sort -n | sed -n 2p)"
-}
-export -f mm pb; export work root list archive security
+export -f mm mm_image pb; export work root list archive security
 
 mm_cold=$(measure 'rm -rf "$work/aptcache"' bash -c mm)
 mm_warm=$(measure ':' bash -c mm)
@@ -62,7 +36,6 @@ p2_warm=$(measure ':' bash -c 'pb both')
 pz_cold=$(measure 'rm -rf "$work/cache"' bash -c 'pb both zstd')
 pz_warm=$(measure ':' bash -c 'pb both zstd')
 pn_cold=$(measure 'rm -rf "$work/cache"' bash -c 'pb nolock')
-ratio() { echo "scale=2; $1 / $2" | bc; }
 mc=${mm_cold% *}; mw=${mm_warm% *}
 echo "| build | cold s | warm s | peak RSS MiB (cold/warm) | vs mmdebstrap amd64 cold / warm |"
 echo "|---|---|---|---|---|"

@@ -14,38 +14,17 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$root/peel" -q lock --cache "$work/lockcache" static --arch amd64 --arch arm64 >/dev/null
 "$root/peel" -q lock --cache "$work/lockcache" java17 --arch amd64 >/dev/null
-archive=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -1)
-security=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -- '-security' | head -1)
-[ -n "$archive" ] || archive=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list)
-security=${security:-${archive%/}-security}
+. "$root/bench/lib.sh"
+host_mirrors
 names() { python3 -c "import json,sys; print(','.join(p['name'] for p in json.load(open(sys.argv[1]))['archs']['amd64']))" "$1"; }
 
-mm() {  # mm NAME: mmdebstrap rootfs of the lock's packages (amd64), then a one-layer OCI image
-  local list; list=$(names "$work/$1.lock.json")
-  rm -rf "$work/mm"; mkdir -p "$work/mm" "$work/aptcache-$1"
-  mmdebstrap --quiet --arch=amd64 --mode=root --variant=extract --skip=output/dev --include="$list" \
-    --setup-hook='mkdir -p "$1"/var/cache/apt/archives' --setup-hook="sync-in $work/aptcache-$1 /var/cache/apt/archives/" \
-    --extract-hook="sync-out /var/cache/apt/archives $work/aptcache-$1" \
-    bookworm "$work/mm/rootfs.tar" "deb $archive bookworm main" "deb $archive bookworm-updates main" "deb $security bookworm-security main"
-  umoci init --layout "$work/mm/oci" && umoci new --image "$work/mm/oci:img"
-  umoci raw add-layer --no-history --image "$work/mm/oci:img" "$work/mm/rootfs.tar"
-  umoci config --no-history --image "$work/mm/oci:img" --created 1970-01-01T00:00:00Z --architecture amd64 --os linux
-  umoci gc --layout "$work/mm/oci"
+mm() {  # mm NAME: the lock's packages (amd64) with mmdebstrap + umoci; how many .debs apt fetched for them
+  mm_image "$(names "$work/$1.lock.json")" "$work/aptcache-$1" "$work/mm"
   ls "$work/aptcache-$1" | grep -c "\.deb$" > "$work/mm/count" || true
 }
 pb() { rm -rf "$work/out"; "$root/peel" -q build --cache "$work/cache" "$@" -o "$work/out"; }
-export -f mm pb names; export work root archive security
+export -f mm mm_image pb names; export work root archive security
 
-measure() {  # measure PREP CMD...: 3 runs, prints "median_seconds median_rss_MiB"
-  local prep=$1; shift; local ts=() rs=() i s k
-  for i in 1 2 3; do
-    eval "$prep"
-    /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-    read -r s k < "$work/time"; ts+=("$s"); rs+=("$((k / 1024))")
-  done
-  echo "$(printf '%s\n' "${ts[@]}" | sort -n | sed -n 2p) $(printf '%s\n' "${rs[@]}" | sort -n | sed -n 2p)"
-}
-ratio() { echo "scale=2; $1 / $2" | bc; }
 row() { echo "| $1 | ${2% *} | ${3% *} | ${2#* } / ${3#* } | $(ratio ${2% *} $4) / $(ratio ${3% *} $5) |"; }
 
 ms_c=$(measure 'rm -rf "$work/aptcache-static"' bash -c 'mm static'); ms_w=$(measure ':' bash -c 'mm static'); ms_n=$(cat "$work/mm/count")

@@ -15,9 +15,8 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 printf 'archs: [amd64]\ndebian:\n  suite: bookworm\n  packages: [%s]\n' "$(IFS=,; echo "${pkgs[*]}")" > "$work/spec.yaml"
 
 # A private apt over the same sources the peel spec reads (the host's Debian archive and its security suite).
-archive=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -1)
-security=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -- '-security' | head -1)
-[ -n "$archive" ] || { echo "no Debian archive in the host's apt sources" >&2; exit 1; }
+. "$root/bench/lib.sh"
+host_mirrors
 mkdir -p "$work/apt/parts" "$work/apt/cache/archives/partial"
 touch "$work/apt/status"
 cat > "$work/apt/parts/b.sources" <<SRC
@@ -28,7 +27,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-URIs: ${security:-${archive%/}-security}
+URIs: $security
 Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
