@@ -27,8 +27,11 @@ public record PathFilter(List<String> exclude, List<String> include) {
         return exclude.isEmpty() ? "" : "-" + String.join("\u0000-", exclude) + "\u0000+" + String.join("\u0000+", include);
     }
 
+    /** Globs compiled once: a filter is asked about every file of every package. */
+    private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
     static boolean matches(String glob, String path) {
-        return regex(glob).matcher(path).matches();
+        return COMPILED.computeIfAbsent(glob, PathFilter::regex).matcher(path).matches();
     }
 
     private static Pattern regex(String glob) {
