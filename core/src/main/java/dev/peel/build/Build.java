@@ -373,7 +373,7 @@ public final class Build {
      * the moves done so far are undone and the old outputs put back. The asides are removed only at the end,
      * so at every moment each output exists complete under its name or its aside name.
      */
-    private static void commit(List<Path[]> moves) throws IOException {
+    static void commit(List<Path[]> moves) throws IOException {
         List<Path[]> done = new ArrayList<>();
         try {
             for (Path[] m : moves) {

@@ -178,27 +178,6 @@ public final class Layout implements ImageIndex, AutoCloseable {
         }
     }
 
-    /** Every image under a descriptor of this layout, nested indexes followed. */
-    public List<Image> imagesUnder(Descriptor d) throws IOException {
-        List<Image> out = new ArrayList<>();
-        collect(this, d, out, 0);
-        return out;
-    }
-
-    private static void collect(ImageIndex from, Descriptor d, List<Image> out, int depth) throws IOException {
-        if (depth > 8) {
-            throw new IOException("indexes nested too deeply");
-        }
-        if (d.mediaType().isIndex()) {
-            ImageIndex child = from.childIndex(d);
-            for (Descriptor c : child.index().manifests()) {
-                collect(child, c, out, depth + 1);
-            }
-        } else if (d.mediaType().isManifest()) {
-            out.add(from.image(d));
-        }
-    }
-
     /** The descriptor in index.json tagged {@code ref}, or the only one when {@code ref} is null. */
     public Descriptor resolve(String ref) throws IOException {
         List<Descriptor> ms = index.manifests();

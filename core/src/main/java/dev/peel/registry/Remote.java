@@ -1,0 +1,157 @@
+package dev.peel.registry;
+
+import dev.peel.image.ContentSource;
+import dev.peel.image.Image;
+import dev.peel.image.ImageIndex;
+import dev.peel.image.Layer;
+import dev.peel.oci.Descriptor;
+import dev.peel.oci.Digest;
+import dev.peel.oci.ImageConfig;
+import dev.peel.oci.Index;
+import dev.peel.oci.Manifest;
+import dev.peel.oci.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A registry repository as a {@link ContentSource}: manifests and configs are fetched when asked for and checked
+ * against their descriptors; layers are read lazily, so inspecting an image fetches no layer.
+ */
+public final class Remote implements ContentSource {
+    private final Repository repo;
+
+    public Remote(Repository repo) {
+        this.repo = repo;
+    }
+
+    public Repository repository() {
+        return repo;
+    }
+
+    /** The descriptor a reference points at (its digest when it has one, else its tag), fetched and verified. */
+    public Repository.Fetched top(Reference ref) throws RegistryException {
+        return repo.manifest(ref.identifier());
+    }
+
+    @Override
+    public Image image(Descriptor d) throws IOException {
+        Repository.Fetched f = repo.manifest(d.digest().toString());
+        check(d, f);
+        return image(f);
+    }
+
+    /** The image of a fetched manifest. */
+    public Image image(Repository.Fetched f) throws IOException {
+        if (!f.mediaType().isManifest()) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, f.digest() + " in " + repo + " is a "
+                    + f.mediaType() + ", not an image manifest");
+        }
+        Manifest m;
+        try {
+            m = Manifest.parse(f.raw());
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, "manifest " + f.digest() + " of " + repo
+                    + " is malformed: " + e.getMessage());
+        }
+        byte[] rawConfig = repo.readBlob(m.config().digest(), m.config().size());
+        ImageConfig config;
+        try {
+            config = ImageConfig.parse(rawConfig);
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, "config " + m.config().digest() + " of "
+                    + repo + " is malformed: " + e.getMessage());
+        }
+        if (config.diffIds().size() != m.layers().size()) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, "image " + f.digest() + " of " + repo
+                    + ": config has " + config.diffIds().size() + " diff_ids for " + m.layers().size() + " layers");
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < m.layers().size(); i++) {
+            layers.add(new RemoteLayer(repo, m.layers().get(i), config.diffIds().get(i)));
+        }
+        return new RemoteImage(f.raw(), m, rawConfig, config, List.copyOf(layers));
+    }
+
+    @Override
+    public ImageIndex childIndex(Descriptor d) throws IOException {
+        Repository.Fetched f = repo.manifest(d.digest().toString());
+        check(d, f);
+        return index(f);
+    }
+
+    /** The index of a fetched index manifest. */
+    public ImageIndex index(Repository.Fetched f) throws IOException {
+        if (!f.mediaType().isIndex()) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, f.digest() + " in " + repo + " is a "
+                    + f.mediaType() + ", not an index");
+        }
+        try {
+            return new RemoteIndex(this, f.raw(), Index.parse(f.raw()));
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, "index " + f.digest() + " of " + repo
+                    + " is malformed: " + e.getMessage());
+        }
+    }
+
+    private void check(Descriptor d, Repository.Fetched f) throws RegistryException {
+        if (f.raw().length != d.size()) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, d.digest() + " in " + repo + " has "
+                    + f.raw().length + " bytes; its descriptor says " + d.size());
+        }
+    }
+
+    private record RemoteIndex(Remote remote, byte[] raw, Index index) implements ImageIndex {
+        @Override
+        public byte[] rawIndex() {
+            return raw.clone();
+        }
+
+        @Override
+        public Image image(Descriptor d) throws IOException {
+            return remote.image(d);
+        }
+
+        @Override
+        public ImageIndex childIndex(Descriptor d) throws IOException {
+            return remote.childIndex(d);
+        }
+    }
+
+    private record RemoteImage(byte[] raw, Manifest manifest, byte[] rawCfg, ImageConfig config, List<Layer> layers)
+            implements Image {
+        @Override
+        public byte[] rawManifest() {
+            return raw.clone();
+        }
+
+        @Override
+        public byte[] rawConfig() {
+            return rawCfg.clone();
+        }
+    }
+
+    /** A layer that lives in a registry repository; a push to the same registry can mount it from there. */
+    public record RemoteLayer(Repository repository, Descriptor d, Digest diffId) implements Layer {
+        @Override
+        public Digest digest() {
+            return d.digest();
+        }
+
+        @Override
+        public long size() {
+            return d.size();
+        }
+
+        @Override
+        public MediaType mediaType() {
+            return d.mediaType();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            return repository.openBlob(d.digest(), d.size());
+        }
+    }
+}
