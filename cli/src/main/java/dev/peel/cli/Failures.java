@@ -32,11 +32,42 @@ final class Failures {
             err.println("peel: build failed: " + e.getMessage());
             return ExitCodes.FAILED;
         }
+        if (e instanceof dev.peel.registry.RegistryException r) {
+            err.println("peel: " + r.getMessage());
+            return exitCode(r);
+        }
         if (e instanceof IOException) {
             err.println("peel: " + e.getMessage());
             return ExitCodes.FAILED;
         }
         throw new IllegalStateException(e);
+    }
+
+    /** The exit code of a registry failure. */
+    static int exitCode(dev.peel.registry.RegistryException r) {
+        return switch (r.kind()) {
+            case DENIED -> ExitCodes.DENIED;
+            case UNTRUSTED -> ExitCodes.UNTRUSTED;
+            case FAILED, NOT_FOUND -> ExitCodes.REGISTRY;
+        };
+    }
+
+    /** Prints a failure of a command that reads or writes images (prefixed with the command) and returns its exit code. */
+    static int reportTransfer(String command, Exception e, PrintWriter err) {
+        if (e instanceof dev.peel.registry.RegistryException r) {
+            err.println("peel " + command + ": " + r.getMessage());
+            return exitCode(r);
+        }
+        if (e instanceof IllegalArgumentException) {
+            err.println("peel " + command + ": " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        if (e instanceof java.io.InterruptedIOException) {
+            err.println("peel " + command + ": interrupted");
+            return ExitCodes.INTERRUPTED;
+        }
+        err.println("peel " + command + ": " + e.getMessage());
+        return ExitCodes.FAILED;
     }
 
     /** A usage message for the first unknown Debian arch, or null when all are known. */

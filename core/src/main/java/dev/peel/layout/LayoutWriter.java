@@ -86,6 +86,52 @@ public final class LayoutWriter {
         writeBlob(image.rawManifest());
     }
 
+    /** Writes layers ahead of {@link #write}, several at once (each verified as it is copied). */
+    public void writeLayers(List<Layer> layers, int parallelism) throws IOException {
+        java.util.Map<Digest, Layer> distinct = new java.util.LinkedHashMap<>();
+        for (Layer l : layers) {
+            distinct.putIfAbsent(l.digest(), l);
+        }
+        List<Layer> order = new ArrayList<>(distinct.values());
+        order.sort((a, b) -> Long.compare(b.size(), a.size()));
+        if (parallelism <= 1 || order.size() <= 1) {
+            for (Layer l : order) {
+                writeLayer(l);
+            }
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.min(parallelism, order.size()), r -> {
+                    Thread t = new Thread(r, "peel-layout-write");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            for (Layer l : order) {
+                fs.add(pool.submit(() -> {
+                    writeLayer(l);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException(e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private Path blobPath(Digest d) {
         return dir.resolve("blobs").resolve(d.algorithm()).resolve(d.hex());
     }

@@ -192,7 +192,7 @@ public final class Registry {
                 }
             }
             Body body = call.body();
-            if (body != null) {
+            if (body != null && body.length() > 0) {
                 b.method(call.method(), HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(() -> {
                             try {

@@ -21,6 +21,7 @@ import java.util.List;
  */
 public final class Remote implements ContentSource {
     private final Repository repo;
+    private final java.util.Map<Digest, Repository.Fetched> fetched = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Remote(Repository repo) {
         this.repo = repo;
@@ -32,12 +33,19 @@ public final class Remote implements ContentSource {
 
     /** The descriptor a reference points at (its digest when it has one, else its tag), fetched and verified. */
     public Repository.Fetched top(Reference ref) throws RegistryException {
-        return repo.manifest(ref.identifier());
+        Repository.Fetched f = repo.manifest(ref.identifier());
+        fetched.put(f.digest(), f);
+        return f;
+    }
+
+    private Repository.Fetched fetch(Descriptor d) throws RegistryException {
+        Repository.Fetched f = fetched.get(d.digest());
+        return f != null ? f : repo.manifest(d.digest().toString());
     }
 
     @Override
     public Image image(Descriptor d) throws IOException {
-        Repository.Fetched f = repo.manifest(d.digest().toString());
+        Repository.Fetched f = fetch(d);
         check(d, f);
         return image(f);
     }
@@ -76,7 +84,7 @@ public final class Remote implements ContentSource {
 
     @Override
     public ImageIndex childIndex(Descriptor d) throws IOException {
-        Repository.Fetched f = repo.manifest(d.digest().toString());
+        Repository.Fetched f = fetch(d);
         check(d, f);
         return index(f);
     }

@@ -1,0 +1,154 @@
+package dev.peel.cli;
+
+import dev.peel.build.Endpoint;
+import dev.peel.build.Transfer;
+import dev.peel.oci.Descriptor;
+import dev.peel.oci.Digest;
+import dev.peel.oci.Platform;
+import dev.peel.registry.Pusher;
+import dev.peel.registry.Reference;
+import dev.peel.registry.RegistryClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** copy, push and pull: one path from any source to any sink. */
+abstract class TransferCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec command;
+
+    @CommandLine.Mixin
+    RegistryFlags registry;
+
+    @Option(names = "--platform", paramLabel = "P", description = "Copy only this platform's image (os/arch[/variant] or a Debian arch).")
+    String platform;
+
+    @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag(s) at the destination (repeatable); default: the destination reference's tag, else the source's.")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = "--digest-file", paramLabel = "FILE", description = "Also write the digest to FILE (for CI).")
+    Path digestFile;
+
+    abstract String name();
+
+    Integer transfer(String src, String dst) {
+        PrintWriter out = command.commandLine().getOut();
+        PrintWriter err = command.commandLine().getErr();
+        Endpoint from;
+        Endpoint to;
+        Platform wanted = null;
+        try {
+            from = Endpoint.parse(src);
+            to = Endpoint.parse(dst);
+            if (platform != null) {
+                wanted = Platform.parseUserInput(platform);
+            }
+            for (String t : tags) {
+                Reference.parse("x/x:" + t);
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("peel " + name() + ": " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        if (from instanceof Endpoint.Local l && !Files.exists(l.path())) {
+            err.println("peel " + name() + ": " + l.path() + " does not exist");
+            return ExitCodes.USAGE;
+        }
+        TerminalProgress progress = TerminalProgress.forTerminal(parent.quiet) instanceof TerminalProgress t ? t : null;
+        try {
+            RegistryClient client = registry.client(err, parent.quiet);
+            try (Transfer.Opened o0 = Transfer.open(from, client)) {
+                Transfer.Opened o = Transfer.select(o0, wanted);
+                Digest digest = o.top().digest();
+                String printed;
+                if (to instanceof Endpoint.Remote r) {
+                    Reference ref = r.ref();
+                    List<String> t = new ArrayList<>(new LinkedHashSet<>(tags));
+                    if (ref.tag() != null && !t.contains(ref.tag())) {
+                        t.add(0, ref.tag());
+                    }
+                    if (t.isEmpty() && ref.digest() == null) {
+                        t.addAll(o.tags().isEmpty() ? List.of("latest") : o.tags());
+                    }
+                    if (progress != null) {
+                        progress.phase("pushing to " + ref.name());
+                        progress.total(total(o));
+                    }
+                    Pusher.Stats s = Transfer.toRegistry(o, ref, t, client, RegistryFlags.locations(parent), registry.jobs,
+                            progress == null ? null : n -> {
+                                synchronized (progress) {
+                                    progress.advanced(n);
+                                }
+                            });
+                    done(progress);
+                    printed = ref.withDigest(digest).toString();
+                    out.println(digest);
+                    out.println(printed);
+                    if (!parent.quiet) {
+                        err.println("pushed " + o.display() + " → " + ref.name() + (t.isEmpty() ? "" : " (tags " + String.join(", ", t) + ")")
+                                + ": " + s.blobsUploaded() + " blob" + (s.blobsUploaded() == 1 ? "" : "s") + " uploaded ("
+                                + InspectCommand.human(s.bytesUploaded()) + "), " + s.blobsMounted() + " mounted, "
+                                + s.blobsPresent() + " already there, " + s.manifests() + " manifest"
+                                + (s.manifests() == 1 ? "" : "s"));
+                    }
+                } else {
+                    Endpoint.Local l = (Endpoint.Local) to;
+                    List<String> t = new ArrayList<>(new LinkedHashSet<>(tags));
+                    if (l.tag() != null && !t.contains(l.tag())) {
+                        t.add(0, l.tag());
+                    }
+                    if (t.isEmpty()) {
+                        t.addAll(o.tags());
+                    }
+                    if (progress != null) {
+                        progress.phase("writing " + l.path());
+                    }
+                    Descriptor d = l.archive() ? Transfer.toOciArchive(o, l.path(), t, registry.jobs, 0)
+                            : Transfer.toLayout(o, l.path(), t, registry.jobs);
+                    done(progress);
+                    out.println(d.digest());
+                    if (!parent.quiet) {
+                        err.println("copied " + o.display() + " → " + l.path() + (t.isEmpty() ? "" : " (tags " + String.join(", ", t) + ")"));
+                    }
+                }
+                out.flush();
+                if (digestFile != null) {
+                    Path tmp = Files.createTempFile(digestFile.toAbsolutePath().getParent(), ".digest-", ".tmp");
+                    Files.writeString(tmp, digest + "\n", StandardCharsets.UTF_8);
+                    Files.move(tmp, digestFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                return ExitCodes.OK;
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            done(progress);
+            return Failures.reportTransfer(name(), e, err);
+        }
+    }
+
+    private static long total(Transfer.Opened o) throws IOException {
+        long n = 0;
+        for (var i : o.images()) {
+            for (var l : i.layers()) {
+                n += l.size();
+            }
+        }
+        return n;
+    }
+
+    private static void done(TerminalProgress p) {
+        if (p != null) {
+            p.done();
+        }
+    }
+}
