@@ -64,13 +64,35 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--level", paramLabel = "N", description = "Compression level (gzip 1-9, default 6; zstd 1-19, default 3).")
     Integer level;
 
+    @Option(names = "--push", paramLabel = "REF",
+            description = "Also push the image to a registry: REGISTRY/REPO[:TAG] (tags: REF's, then every --tag; default latest).")
+    String push;
+
+    @Option(names = "--digest-file", paramLabel = "FILE", description = "Also write the image's digest to FILE (for CI).")
+    Path digestFile;
+
+    @CommandLine.Mixin
+    RegistryFlags registry;
+
     @Override
     public Integer call() {
         PrintWriter err = command.commandLine().getErr();
         PrintWriter out = command.commandLine().getOut();
-        if (output == null && ociTar == null && dockerTar == null) {
-            err.println("peel build: say where the image goes: -o DIR, --oci-tar FILE or --docker-tar FILE");
+        if (output == null && ociTar == null && dockerTar == null && push == null) {
+            err.println("peel build: say where the image goes: -o DIR, --oci-tar FILE, --docker-tar FILE or --push REF");
             return ExitCodes.USAGE;
+        }
+        dev.peel.registry.Reference pushRef = null;
+        if (push != null) {
+            try {
+                pushRef = dev.peel.registry.Reference.parse(push.startsWith("docker://") ? push.substring(9) : push);
+                if (pushRef.digest() != null) {
+                    throw new IllegalArgumentException("--push takes a tag, not a digest: " + push);
+                }
+            } catch (IllegalArgumentException e) {
+                err.println("peel build: " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
         }
         Compression c = null;
         if (compression != null) {
@@ -136,10 +158,32 @@ final class BuildCommand implements Callable<Integer> {
                     return ExitCodes.USAGE;
                 }
             }
-            Build.Result r = build.run(new Outputs(output, ociTar, dockerTar, dockerPlatform));
-            done(progress);
-            out.println(r.digest());
-            out.flush();
+            Path pushDir = null;
+            Build.Result r;
+            try {
+                Path layoutOut = output;
+                if (layoutOut == null && pushRef != null) {
+                    pushDir = java.nio.file.Files.createTempDirectory("peel-push-");
+                    layoutOut = pushDir.resolve("image");
+                }
+                r = build.run(new Outputs(layoutOut, ociTar, dockerTar, dockerPlatform));
+                done(progress);
+                out.println(r.digest());
+                out.flush();
+                if (pushRef != null) {
+                    int code = push(pushRef, layoutOut, r, out, err);
+                    if (code != ExitCodes.OK) {
+                        return code;
+                    }
+                }
+            } finally {
+                if (pushDir != null) {
+                    deleteTree(pushDir);
+                }
+            }
+            if (digestFile != null) {
+                java.nio.file.Files.writeString(digestFile, r.digest() + "\n");
+            }
             if (!parent.quiet) {
                 List<String> platforms = r.images().stream().map(i -> i.config().platform().toString()).toList();
                 err.println("built " + spec + " → " + r.written().stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse("")
@@ -149,6 +193,51 @@ final class BuildCommand implements Callable<Integer> {
         } catch (SpecException | BuildException | dev.peel.debian.RepositoryException | dev.peel.debian.Resolver.ResolveException e) {
             done(progress);
             return Failures.report(e, err);
+        } catch (java.io.IOException e) {
+            done(progress);
+            return Failures.reportTransfer("build", e, err);
+        }
+    }
+
+    /** Pushes the layout just built: the reference's tag and every --tag (latest when neither is given). */
+    private int push(dev.peel.registry.Reference ref, Path layoutDir, Build.Result r, PrintWriter out, PrintWriter err)
+            throws java.io.IOException {
+        List<String> pushTags = new ArrayList<>();
+        if (ref.tag() != null) {
+            pushTags.add(ref.tag());
+        }
+        for (String t : tags) {
+            if (!pushTags.contains(t) && t.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
+                pushTags.add(t);
+            }
+        }
+        if (pushTags.isEmpty()) {
+            pushTags.add("latest");
+        }
+        dev.peel.registry.RegistryClient client = registry.client(parent, err);
+        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(layoutDir)) {
+            dev.peel.build.Transfer.Opened o = new dev.peel.build.Transfer.Opened(layout, r.top().withAnnotations(java.util.Map.of())
+                    .withPlatform(null), pushTags, layoutDir.toString(), null);
+            dev.peel.registry.Pusher.Stats s = dev.peel.build.Transfer.toRegistry(o, ref, pushTags, client,
+                    RegistryFlags.locations(parent), registry.jobs, null);
+            out.println(ref.withDigest(r.digest()));
+            out.flush();
+            if (!parent.quiet) {
+                err.println("pushed → " + ref.name() + " (tags " + String.join(", ", pushTags) + "): " + s.blobsUploaded()
+                        + " blobs uploaded (" + InspectCommand.human(s.bytesUploaded()) + "), " + s.blobsMounted()
+                        + " mounted, " + s.blobsPresent() + " already there");
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void deleteTree(Path p) {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(x);
+            }
+        } catch (java.io.IOException e) {
+            // A temp directory; the OS cleans what is left.
         }
     }
 

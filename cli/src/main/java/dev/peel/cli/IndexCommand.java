@@ -96,7 +96,7 @@ final class IndexCommand implements Callable<Integer> {
             }
             List<Transfer.Opened> opened = new ArrayList<>();
             try {
-                RegistryClient client = registry.client(err, parent.quiet);
+                RegistryClient client = registry.client(parent, err);
                 List<Image> images = new ArrayList<>();
                 Map<String, String> seen = new TreeMap<>();
                 for (int i = 0; i < sources.size(); i++) {

@@ -1,13 +1,21 @@
 package dev.peel.cli;
 
+import dev.peel.registry.Credentials;
 import dev.peel.registry.RegistryClient;
+import java.nio.file.Path;
 
 /** Where the CLI finds registry credentials: the files docker and podman users already have. */
 final class Logins {
     private Logins() {
     }
 
-    static RegistryClient.CredentialLookup lookup() {
-        return RegistryClient.CredentialLookup.NONE;
+    static Credentials credentials(java.util.Map<String, String> env) {
+        String home = env.get("HOME");
+        return Credentials.fromEnvironment(env, Path.of(home != null && !home.isEmpty() ? home : System.getProperty("user.home")));
+    }
+
+    static RegistryClient.CredentialLookup lookup(java.util.Map<String, String> env) {
+        Credentials c = credentials(env);
+        return c::find;
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
         description = "Builds minimal, reproducible OCI images from a YAML spec, without a daemon.",
         subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, LockCommand.class, CacheCommand.class,
                 PresetsCommand.class, CheckCommand.class, PushCommand.class, PullCommand.class, CopyCommand.class,
-                TagsCommand.class, IndexCommand.class,
+                TagsCommand.class, IndexCommand.class, LoginCommand.class, LogoutCommand.class,
                 CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)
 public final class Main {
@@ -21,8 +21,11 @@ public final class Main {
             description = "peel's cache (packages, verified indexes, built layers); default $XDG_CACHE_HOME/peel or ~/.cache/peel.")
     java.nio.file.Path cache;
 
+    /** The environment commands read (credentials, mirrors); tests pass their own. */
+    java.util.Map<String, String> env = System.getenv();
+
     dev.peel.cache.Cache cache() {
-        return dev.peel.cache.Cache.at(cache, System.getenv());
+        return dev.peel.cache.Cache.at(cache, env);
     }
 
     public static void main(String[] args) {
@@ -36,7 +39,14 @@ public final class Main {
 
     /** Runs the CLI with its output going to the given writers (tests call this). */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cl = commandLine();
+        return run(out, err, System.getenv(), args);
+    }
+
+    /** Runs the CLI with the given environment instead of the process's (where credentials and caches are found). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, java.util.Map<String, String> env, String... args) {
+        Main main = new Main();
+        main.env = env;
+        CommandLine cl = commandLine(main);
         cl.setOut(out);
         cl.setErr(err);
         try {
@@ -48,7 +58,11 @@ public final class Main {
     }
 
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(new Main());
+    }
+
+    static CommandLine commandLine(Main main) {
+        CommandLine cl = new CommandLine(main);
         cl.setExitCodeExceptionMapper(t -> ExitCodes.FAILED);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();

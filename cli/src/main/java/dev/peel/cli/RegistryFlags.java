@@ -29,9 +29,10 @@ final class RegistryFlags {
     int jobs;
 
     /** The client these flags describe; notices (retries) go to {@code err} unless quiet. */
-    RegistryClient client(PrintWriter err, boolean quiet) throws RegistryException {
+    RegistryClient client(Main parent, PrintWriter err) throws RegistryException {
+        boolean quiet = parent.quiet;
         Duration budget = parseDuration(retryBudget);
-        return new RegistryClient(new RegistryClient.Options(Logins.lookup(), new HashSet<>(insecure), caFile, budget,
+        return new RegistryClient(new RegistryClient.Options(Logins.lookup(parent.env), new HashSet<>(insecure), caFile, budget,
                 0, null, quiet ? n -> { } : n -> {
                     synchronized (err) {
                         err.println("peel: " + n);

@@ -37,7 +37,7 @@ final class TagsCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         try {
-            List<String> tags = registry.client(err, parent.quiet).repository(ref).tags();
+            List<String> tags = registry.client(parent, err).repository(ref).tags();
             for (String t : tags) {
                 out.println(t);
             }

@@ -67,7 +67,7 @@ abstract class TransferCommand implements Callable<Integer> {
         }
         TerminalProgress progress = TerminalProgress.forTerminal(parent.quiet) instanceof TerminalProgress t ? t : null;
         try {
-            RegistryClient client = registry.client(err, parent.quiet);
+            RegistryClient client = registry.client(parent, err);
             try (Transfer.Opened o0 = Transfer.open(from, client)) {
                 Transfer.Opened o = Transfer.select(o0, wanted);
                 Digest digest = o.top().digest();

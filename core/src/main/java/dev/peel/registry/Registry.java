@@ -377,8 +377,9 @@ public final class Registry {
             try {
                 credential = client.options().credentials().find(host);
             } catch (IOException e) {
-                throw new RegistryException(RegistryException.Kind.DENIED, "reading credentials for " + host + ": "
-                        + e.getMessage(), e);
+                // As docker does: a broken credential store must not stop an anonymous pull; say why and go on.
+                notice("credentials for " + host + " could not be read (" + e.getMessage() + "); going on without");
+                credential = Optional.empty();
             }
         }
         return credential;
