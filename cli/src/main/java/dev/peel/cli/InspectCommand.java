@@ -22,13 +22,20 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Shows an image: index → manifests → config → layers with sizes.",
                 "PATH is an OCI layout directory or a tar of one (--oci-tar, --docker-tar output),",
-                "optionally followed by :TAG to pick an entry of index.json."},
+                "optionally followed by :TAG to pick an entry of index.json, or a registry reference",
+                "(docker://REF, or REGISTRY/REPO[:TAG|@sha256:…]): only manifests and configs are fetched, layers only for --files."},
         footer = ExitCodes.HELP)
 final class InspectCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main parent;
+
+    @CommandLine.Mixin
+    RegistryFlags registry;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "PATH[:TAG]", description = "Layout directory or archive.")
+    @Parameters(index = "0", paramLabel = "PATH[:TAG]|REF", description = "Layout directory, archive, or registry reference.")
     String path;
 
     @Option(names = "--files", description = "List files with modes, owners and sizes: the merged tree, or one layer with --layer.")
@@ -48,6 +55,9 @@ final class InspectCommand implements Callable<Integer> {
             err.println("peel inspect: --layer goes with --files");
             return ExitCodes.USAGE;
         }
+        if (!java.nio.file.Files.exists(Path.of(path)) && isRemote(path)) {
+            return inspectRemote(out, err);
+        }
         ImageArg arg = ImageArg.parse(path, platform, "inspect", err);
         if (arg == null) {
             return ExitCodes.USAGE;
@@ -60,12 +70,7 @@ final class InspectCommand implements Callable<Integer> {
                 return ExitCodes.USAGE;
             }
             if (files) {
-                if (images.size() != 1) {
-                    err.println("peel inspect: " + images.size() + " platforms; choose one with --platform ("
-                            + String.join(", ", images.stream().map(i -> i.config().platform().toString()).toList()) + ")");
-                    return ExitCodes.USAGE;
-                }
-                return listFiles(images.get(0), out, err);
+                return listFiles(images, out, err);
             }
             describe(p, layout, top, out);
             out.flush();
@@ -73,6 +78,44 @@ final class InspectCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("peel inspect: " + path + ": " + e.getMessage());
             return ExitCodes.FAILED;
+        }
+    }
+
+    /** A registry reference, not a local path: docker://…, or a name whose first component is a registry host. */
+    private static boolean isRemote(String s) {
+        if (s.startsWith("docker://")) {
+            return true;
+        }
+        try {
+            return dev.peel.build.Endpoint.parse(s) instanceof dev.peel.build.Endpoint.Remote
+                    && dev.peel.registry.Reference.hasRegistry(s);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Inspects an image in a registry: manifests and configs are fetched; layers only with --files. */
+    private int inspectRemote(PrintWriter out, PrintWriter err) {
+        dev.peel.oci.Platform wanted = null;
+        try {
+            if (platform != null) {
+                wanted = dev.peel.oci.Platform.parseUserInput(platform);
+            }
+            dev.peel.build.Endpoint e = dev.peel.build.Endpoint.parse(path);
+            dev.peel.registry.RegistryClient client = registry.client(parent, err);
+            try (dev.peel.build.Transfer.Opened o = dev.peel.build.Transfer.open(e, client)) {
+                dev.peel.build.Transfer.Opened sel = dev.peel.build.Transfer.select(o, wanted);
+                if (files) {
+                    return listFiles(sel.images(), out, err);
+                }
+                out.println(e + ": " + sel.top().digest() + " " + kind(sel.top()) + ", " + sel.top().size() + " B");
+                out.println();
+                show(sel.source(), sel.top(), out, "");
+                out.flush();
+                return ExitCodes.OK;
+            }
+        } catch (IOException | IllegalArgumentException ex) {
+            return Failures.reportTransfer("inspect", ex, err);
         }
     }
 
@@ -86,7 +129,7 @@ final class InspectCommand implements Callable<Integer> {
         show(layout, top, out, "");
     }
 
-    private void show(ImageIndex from, Descriptor d, PrintWriter out, String indent) throws IOException {
+    private void show(dev.peel.image.ContentSource from, Descriptor d, PrintWriter out, String indent) throws IOException {
         if (d.mediaType().isIndex()) {
             ImageIndex child = from.childIndex(d);
             out.println(indent + "index " + d.digest() + " (" + d.size() + " B)");
@@ -148,7 +191,13 @@ final class InspectCommand implements Callable<Integer> {
         return String.format("%.1f MiB", bytes / (1024.0 * 1024));
     }
 
-    private int listFiles(Image image, PrintWriter out, PrintWriter err) throws IOException {
+    private int listFiles(List<Image> images, PrintWriter out, PrintWriter err) throws IOException {
+        if (images.size() != 1) {
+            err.println("peel inspect: " + images.size() + " platforms; choose one with --platform ("
+                    + String.join(", ", images.stream().map(i -> i.config().platform().toString()).toList()) + ")");
+            return ExitCodes.USAGE;
+        }
+        Image image = images.get(0);
         List<Layer> layers = image.layers();
         TreeMap<String, TarReader.Header> tree = new TreeMap<>();
         if (layer != null) {
