@@ -185,10 +185,11 @@ public final class Registry {
                     .timeout(timeout(call));
             call.headers().forEach(b::header);
             b.header("User-Agent", "peel");
+            String sentAuth = null;
             if (sameHost) {
-                String auth = authorization(call.scopes());
-                if (auth != null) {
-                    b.header("Authorization", auth);
+                sentAuth = authorization(call.scopes());
+                if (sentAuth != null) {
+                    b.header("Authorization", sentAuth);
                 }
             }
             Body body = call.body();
@@ -232,7 +233,7 @@ public final class Registry {
                 if (authRounds++ >= 2) {
                     throw denied(call, status, body401);
                 }
-                authenticate(r.headers(), call);
+                authenticate(r.headers(), call, sentAuth);
                 attempt--;
                 continue;
             }
@@ -409,7 +410,8 @@ public final class Registry {
         return "Basic " + Base64.getEncoder().encodeToString((c.username() + ":" + c.secret()).getBytes(StandardCharsets.UTF_8));
     }
 
-    private void authenticate(java.net.http.HttpHeaders headers, Call call) throws RegistryException {
+    /** Learns the challenge of a 401; {@code sentAuth} is what the refused request carried (null: nothing). */
+    private void authenticate(java.net.http.HttpHeaders headers, Call call, String sentAuth) throws RegistryException {
         List<String> values = headers.allValues("WWW-Authenticate");
         if (values.isEmpty()) {
             throw new RegistryException(RegistryException.Kind.DENIED, call.what() + ": " + host
@@ -436,13 +438,13 @@ public final class Registry {
             throw new RegistryException(RegistryException.Kind.DENIED, call.what() + ": " + host
                     + " asks for an authentication scheme peel does not speak (" + String.join(", ", values).replaceAll("\\s.*", "") + ")");
         }
-        Challenge before = challenge;
         if (chosen.scheme().equals("basic")) {
             if (credential().isEmpty()) {
                 throw new RegistryException(RegistryException.Kind.DENIED, call.what() + ": " + host
                         + " needs credentials; run 'peel login " + host + "'");
             }
-            if (before != null && before.scheme().equals("basic")) {
+            // Refused only when this very request carried Basic credentials (parallel requests race to learn the scheme).
+            if (sentAuth != null && sentAuth.startsWith("Basic ")) {
                 throw new RegistryException(RegistryException.Kind.DENIED, call.what() + ": " + host
                         + " refused the credentials of user '" + credential().get().username() + "'");
             }
