@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 @Command(name = "peel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Builds minimal, reproducible OCI images from a YAML spec, without a daemon.",
         subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, LockCommand.class, CacheCommand.class,
-                PresetsCommand.class, CheckCommand.class,
+                PresetsCommand.class, CheckCommand.class, PublishStaticCommand.class,
                 CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)
 public final class Main {
