@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
         subcommands = {BuildCommand.class, InspectCommand.class, ResolveCommand.class, LockCommand.class, CacheCommand.class,
                 PresetsCommand.class, CheckCommand.class, PushCommand.class, PullCommand.class, CopyCommand.class,
                 TagsCommand.class, IndexCommand.class, LoginCommand.class, LogoutCommand.class,
+                PublishStaticCommand.class,
                 CommandLine.HelpCommand.class},
         footer = ExitCodes.HELP)
 public final class Main {
