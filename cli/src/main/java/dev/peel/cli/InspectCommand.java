@@ -82,7 +82,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     /** A registry reference, not a local path: docker://…, or a name whose first component is a registry host. */
-    private static boolean isRemote(String s) {
+    static boolean isRemote(String s) {
         if (s.startsWith("docker://")) {
             return true;
         }

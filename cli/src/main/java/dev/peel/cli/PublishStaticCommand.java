@@ -34,6 +34,9 @@ final class PublishStaticCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
+    @CommandLine.Mixin
+    RegistryFlags registry;
+
     @Parameters(index = "0", paramLabel = "SRC[:TAG]",
             description = "An OCI layout directory or a tar of one (OCI or docker archive), optionally :TAG to publish one entry.")
     String source;
@@ -59,6 +62,9 @@ final class PublishStaticCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             err.println("peel publish-static: " + e.getMessage());
             return ExitCodes.USAGE;
+        }
+        if (!java.nio.file.Files.exists(Path.of(source)) && InspectCommand.isRemote(source)) {
+            return publishRemote(out, err);
         }
         ImageArg arg = ImageArg.parse(source, null, "publish-static", err);
         if (arg == null) {
@@ -96,7 +102,31 @@ final class PublishStaticCommand implements Callable<Integer> {
         }
     }
 
-    /** Where images come from: an OCI layout directory or tar (a registry reference will be read here too). */
+    /** Publishes an image read from a registry under the reference's tag (or --tag), fetching each blob once. */
+    private int publishRemote(PrintWriter out, PrintWriter err) {
+        try (dev.peel.build.Transfer.Opened o = dev.peel.build.Transfer.open(dev.peel.build.Endpoint.parse(source),
+                registry.client(parent, err))) {
+            List<String> t = tags.isEmpty() ? o.tags() : tags;
+            StaticRegistry.Report r = new StaticRegistry(dest).publish(o.source(), repo,
+                    List.of(new StaticRegistry.Target(o.top(), t)));
+            for (String tag : t) {
+                out.println(repo + ":" + tag + " " + o.top().digest());
+            }
+            if (t.isEmpty()) {
+                out.println(repo + "@" + o.top().digest() + " " + o.top().digest());
+            }
+            out.flush();
+            if (!parent.quiet) {
+                err.println("peel: published " + o.display() + " to " + dest + "/v2/" + repo + " (blobs: " + r.copied()
+                        + " copied, " + r.linked() + " linked, " + r.present() + " already there); reload nginx to serve them");
+            }
+            return ExitCodes.OK;
+        } catch (IOException | IllegalArgumentException e) {
+            return Failures.reportTransfer("publish-static", e, err);
+        }
+    }
+
+    /** Where images come from: an OCI layout directory or tar. */
     private static Layout openSource(ImageArg arg) throws IOException {
         return Layout.open(arg.path());
     }

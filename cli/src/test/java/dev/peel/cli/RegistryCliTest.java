@@ -193,6 +193,30 @@ class RegistryCliTest {
     }
 
     @Test
+    void publishesARegistryImageAsAStaticRegistryThatPeelAndSkopeoPull() throws Exception {
+        String ref = registry.host() + "/static-src/static:v1";
+        assertEquals(0, peel("push", built.toString(), ref).exit());
+        Path dest = tmp.resolve("www");
+        Result pub = peel("publish-static", ref, dest.toString(), "--repo", "distroless/static");
+        assertEquals(0, pub.exit(), pub.err());
+        assertEquals("distroless/static:v1 " + builtDigest + "\n", pub.out());
+        try (dev.peel.testing.NginxServer nginx = dev.peel.testing.NginxServer.start(dest,
+                "include " + dest.resolve("nginx.conf") + ";", tmp.resolve("nginx"))) {
+            String served = nginx.authority() + "/distroless/static:v1";
+            Path pulled = tmp.resolve("from-static");
+            Result pull = peel("pull", served, "-o", pulled.toString(), "--tag", "latest");
+            assertEquals(0, pull.exit(), pull.err());
+            assertEquals(builtDigest + "\n", pull.out());
+            assertEquals(tree(built), tree(pulled), "peel pulls every platform from the static registry, byte for byte");
+            Path copied = tmp.resolve("skopeo-static");
+            Tools.run("skopeo", "copy", "--all", "--src-tls-verify=false", "docker://" + served, "oci:" + copied + ":latest").ok();
+            assertEquals(blobs(built), blobs(copied));
+            Result tags = peel("tags", nginx.authority() + "/distroless/static");
+            assertEquals("v1\n", tags.out(), tags.err());
+        }
+    }
+
+    @Test
     void missingThingsAreClearErrorsWithDocumentedExitCodes() {
         Result tag = peel("pull", registry.host() + "/nothing/here:1", "-o", tmp.resolve("none").toString());
         assertEquals(4, tag.exit(), tag.all());

@@ -39,13 +39,13 @@ final class StaticContent {
     private StaticContent() {
     }
 
-    static List<Item> collect(ImageIndex source, Descriptor top) throws IOException {
+    static List<Item> collect(dev.peel.image.ContentSource source, Descriptor top) throws IOException {
         List<Item> out = new ArrayList<>();
         collect(source, top, out, 0);
         return out;
     }
 
-    private static void collect(ImageIndex from, Descriptor d, List<Item> out, int depth) throws IOException {
+    private static void collect(dev.peel.image.ContentSource from, Descriptor d, List<Item> out, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
             throw new IOException("indexes nested too deeply");
         }

@@ -1,7 +1,7 @@
 package dev.peel.registry;
 
 import dev.peel.image.HashingOutputStream;
-import dev.peel.image.ImageIndex;
+import dev.peel.image.ContentSource;
 import dev.peel.layout.LayoutWriter;
 import dev.peel.oci.Descriptor;
 import dev.peel.oci.Digest;
@@ -63,7 +63,7 @@ public final class StaticRegistry {
     }
 
     /** Publishes {@code top} (and everything under it) into {@code repo} under {@code tags}. */
-    public Report publish(ImageIndex source, Descriptor top, String repo, List<String> tags) throws IOException {
+    public Report publish(ContentSource source, Descriptor top, String repo, List<String> tags) throws IOException {
         return publish(source, repo, List.of(new Target(top, tags)));
     }
 
@@ -72,7 +72,7 @@ public final class StaticRegistry {
      * their tags. A bad repository name or tag is an {@link IllegalArgumentException} before anything is
      * written; content that does not match its digest is an {@link IOException} before any tag moves.
      */
-    public Report publish(ImageIndex source, String repo, List<Target> targets) throws IOException {
+    public Report publish(ContentSource source, String repo, List<Target> targets) throws IOException {
         StaticNames.checkRepository(repo);
         Map<String, Digest> tagged = new LinkedHashMap<>();
         for (Target t : targets) {
@@ -143,7 +143,7 @@ public final class StaticRegistry {
             this.objects = objects;
         }
 
-        Report publish(ImageIndex source, List<Target> targets) throws IOException {
+        Report publish(ContentSource source, List<Target> targets) throws IOException {
             // Manifests and configs of every target are read and checked before the first write.
             List<List<StaticContent.Item>> contents = new ArrayList<>();
             for (Target t : targets) {
