@@ -123,6 +123,23 @@ class RegistryAuthTest {
     }
 
     @Test
+    void httpsNeedsTheRegistrysCaAndNeverFallsBackToPlainHttp() throws Exception {
+        try (RegistryServer r = RegistryServer.startWithTls(tmp.resolve("reg"), tmp.resolve("certs"))) {
+            String ref = r.host() + "/tls/app:1";
+            Result untrusted = peel("push", image.toString(), ref);
+            assertEquals(4, untrusted.exit(), untrusted.err());
+            assertTrue(untrusted.err().contains("TLS with " + r.host() + " failed") && untrusted.err().contains("--ca-file"),
+                    untrusted.err());
+            String ca = tmp.resolve("certs/ca.pem").toString();
+            Result push = peel("push", image.toString(), ref, "--ca-file", ca);
+            assertEquals(0, push.exit(), push.err());
+            Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString(), "--ca-file", ca);
+            assertEquals(0, pull.exit(), pull.err());
+            assertEquals(push.out().lines().findFirst().orElseThrow() + "\n", pull.out());
+        }
+    }
+
+    @Test
     void tokenAuthRefusesAMissingScopeAndPushesNothing() throws Exception {
         secret("alice", "Alice-Pw-55c1e0");
         secret("bob", "Bob-Pw-9e8d7c");

@@ -161,13 +161,26 @@ public final class Registry {
             client.http().send(r, HttpResponse.BodyHandlers.discarding());
             return "https";
         } catch (SSLException e) {
-            return "http";
+            // A server that speaks TLS with a certificate we do not trust is an HTTPS server: say so later,
+            // rather than falling back to plain HTTP and failing with a confusing answer.
+            return certificateProblem(e) ? "https" : "http";
         } catch (IOException e) {
             return "http";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(RegistryException.Kind.FAILED, "interrupted");
         }
+    }
+
+    private static boolean certificateProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || String.valueOf(t.getMessage()).contains("PKIX")
+                    || String.valueOf(t.getMessage()).contains("certificate")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sends a call: authenticates when challenged, retries what is worth retrying, follows allowed redirects. */

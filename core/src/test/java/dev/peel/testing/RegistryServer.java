@@ -88,6 +88,21 @@ public final class RegistryServer implements AutoCloseable {
                 + "    rootcertbundle: " + yaml(issuer.rootCertBundle().toString()) + "\n");
     }
 
+    /**
+     * A registry serving HTTPS with a self-signed certificate for 127.0.0.1 that openssl makes in {@code certDir}
+     * ({@code ca.pem}: the certificate clients must trust).
+     */
+    public static RegistryServer startWithTls(Path dir, Path certDir) throws IOException, InterruptedException {
+        Files.createDirectories(certDir);
+        Path cert = certDir.resolve("ca.pem");
+        Path key = certDir.resolve("key.pem");
+        Tools.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1"), null, java.util.Map.of(), 60).ok();
+        // Indented: these lines continue the config's http section, which comes last.
+        return launch(dir, home -> "  tls:\n    certificate: " + yaml(cert.toString()) + "\n    key: " + yaml(key.toString()) + "\n");
+    }
+
     /** {@code 127.0.0.1:PORT}, as in image references. */
     public String host() {
         return "127.0.0.1:" + port;
