@@ -6,7 +6,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "copy", mixinStandardHelpOptions = true,
         description = {"Copies an image or index between registries, OCI layout directories and OCI archives.",
                 "SRC and DST are each [oci:]DIR[:TAG], oci-archive:FILE[:TAG] (or a path ending in .tar), or a registry",
-                "reference [docker://]REGISTRY/REPO[:TAG|@sha256:…]. Blobs already at a registry are skipped, blobs in",
+                "reference [docker://]REGISTRY/REPO[:TAG|@sha256:…]; SRC may also be a legacy docker-archive (docker save,",
+                "podman save). Media types are kept unless --format says otherwise. Blobs already at a registry are skipped, blobs in",
                 "another repository of the same registry are mounted. Everything read is checked against its digest.",
                 "Prints the copied digest on stdout (and REF@digest for a registry destination)."},
         footer = ExitCodes.HELP)

@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "push", mixinStandardHelpOptions = true,
-        description = {"Pushes an OCI layout directory or archive (a build's -o, --oci-tar or --docker-tar output) to a registry.",
+        description = {"Pushes an OCI layout directory or archive (a build's -o, --oci-tar or --docker-tar output) to a registry;",
+                "a legacy docker-archive (docker save before 25, podman save) is read as OCI unless --format docker.",
                 "Blobs first (present ones skipped, others mounted or uploaded, several at once, retried), then manifests by",
                 "digest, children before the index, and the tags last: a tag never points at something incomplete.",
                 "Prints the pushed digest and REF@digest on stdout."},

@@ -2,6 +2,7 @@ package dev.peel.cli;
 
 import dev.peel.build.Endpoint;
 import dev.peel.build.Transfer;
+import dev.peel.image.MediaTypes;
 import dev.peel.oci.Descriptor;
 import dev.peel.oci.Digest;
 import dev.peel.oci.Platform;
@@ -37,6 +38,9 @@ abstract class TransferCommand implements Callable<Integer> {
     @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag(s) at the destination (repeatable); default: the destination reference's tag, else the source's.")
     List<String> tags = new ArrayList<>();
 
+    @Option(names = "--format", paramLabel = "oci|docker", description = "Write manifests and indexes in OCI or Docker schema 2 media types (new digests). Default: as the source has them; a legacy docker-archive is read as OCI.")
+    String format;
+
     @Option(names = "--digest-file", paramLabel = "FILE", description = "Also write the digest to FILE (for CI).")
     Path digestFile;
 
@@ -48,11 +52,15 @@ abstract class TransferCommand implements Callable<Integer> {
         Endpoint from;
         Endpoint to;
         Platform wanted = null;
+        MediaTypes.Format as = null;
         try {
             from = Endpoint.parse(src);
             to = Endpoint.parse(dst);
             if (platform != null) {
                 wanted = Platform.parseUserInput(platform);
+            }
+            if (format != null) {
+                as = MediaTypes.Format.parse(format);
             }
             for (String t : tags) {
                 Reference.parse("x/x:" + t);
@@ -69,7 +77,11 @@ abstract class TransferCommand implements Callable<Integer> {
         try {
             RegistryClient client = registry.client(parent, err);
             try (Transfer.Opened o0 = Transfer.open(from, client)) {
-                Transfer.Opened o = Transfer.select(o0, wanted);
+                Transfer.Opened selected = Transfer.select(o0, wanted);
+                Transfer.Opened o = Transfer.convert(selected, as);
+                if (!parent.quiet && !o.top().digest().equals(selected.top().digest())) {
+                    err.println("converted to " + format + " media types: " + selected.top().digest() + " → " + o.top().digest());
+                }
                 Digest digest = o.top().digest();
                 String printed;
                 if (to instanceof Endpoint.Remote r) {

@@ -4,6 +4,7 @@ import dev.peel.image.ContentSource;
 import dev.peel.image.Image;
 import dev.peel.image.ImageIndex;
 import dev.peel.image.Layer;
+import dev.peel.image.MediaTypes;
 import dev.peel.layout.Archives;
 import dev.peel.layout.Layout;
 import dev.peel.layout.LayoutWriter;
@@ -119,6 +120,18 @@ public final class Transfer {
             }
         }
         throw new IOException("no image for " + wanted + " in " + o.display() + " (it has " + String.join(", ", have) + ")");
+    }
+
+    /**
+     * The same source with its manifests and indexes in OCI or Docker media types; {@code null} keeps them as they
+     * are. A conversion that changes anything makes new manifests, so the top's digest changes.
+     */
+    public static Opened convert(Opened o, MediaTypes.Format format) throws IOException {
+        if (format == null) {
+            return o;
+        }
+        MediaTypes.Converted c = MediaTypes.convert(o.source(), o.top(), format);
+        return new Opened(c.source(), c.top(), o.tags(), o.display(), o.closer());
     }
 
     /** Writes the source into a layout directory (made aside, then moved into place; an older layout replaced). */

@@ -105,7 +105,8 @@ public final class Archives {
         return "docker.io/" + (slash < 0 ? "library/" : "") + ref;
     }
 
-    private static String tagOf(String ref) {
+    /** The tag of a reference such as {@code hello:1}; {@code latest} when it has none. */
+    static String tagOf(String ref) {
         int colon = ref.lastIndexOf(':');
         return colon > ref.lastIndexOf('/') ? ref.substring(colon + 1) : "latest";
     }

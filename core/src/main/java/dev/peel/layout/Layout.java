@@ -20,6 +20,8 @@ import java.util.List;
 /**
  * An OCI image layout read from a directory or a tar of one; its index.json is an {@link ImageIndex}
  * whose raw bytes are the file's. Manifests and configs are checked against their digests when read.
+ * A legacy docker-archive (a tar with manifest.json and no oci-layout) is read as the OCI layout it would
+ * be: see {@link DockerArchive}.
  */
 public final class Layout implements ImageIndex, AutoCloseable {
     private final Blobs blobs;
@@ -30,7 +32,9 @@ public final class Layout implements ImageIndex, AutoCloseable {
         this.blobs = blobs;
         byte[] layoutFile = blobs.top("oci-layout");
         if (layoutFile == null) {
-            throw new IOException("not an OCI image layout (no oci-layout file)");
+            throw new IOException(blobs instanceof TarBlobs
+                    ? "neither an OCI archive (no oci-layout file) nor a docker-archive (no manifest.json)"
+                    : "not an OCI image layout (no oci-layout file)");
         }
         try {
             String version = Json.str(Json.parseObject(layoutFile), "imageLayoutVersion");
@@ -56,10 +60,14 @@ public final class Layout implements ImageIndex, AutoCloseable {
             throw new IOException(path + " does not exist");
         }
         TarBlobs t = new TarBlobs(path);
+        Blobs blobs = t;
         try {
-            return new Layout(t);
+            if (DockerArchive.isLegacy(t)) {
+                blobs = DockerArchive.read(t);
+            }
+            return new Layout(blobs);
         } catch (IOException | RuntimeException e) {
-            t.close();
+            blobs.close();
             throw e;
         }
     }

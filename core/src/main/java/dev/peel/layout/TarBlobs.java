@@ -17,6 +17,8 @@ final class TarBlobs implements Blobs {
     private final Path file;
     private final FileChannel channel;
     private final Map<String, long[]> entries = new HashMap<>();
+    /** Symbolic and hard links, by path: docker save links a layer shared by two images to one file. */
+    private final Map<String, String> links = new HashMap<>();
 
     TarBlobs(Path file) throws IOException {
         this.file = file;
@@ -26,6 +28,11 @@ final class TarBlobs implements Blobs {
             while ((h = r.next()) != null) {
                 if (h.isRegular()) {
                     entries.put(h.path(), new long[] {h.offset(), h.size()});
+                    links.remove(h.path());
+                } else if (h.type() == '1' || h.type() == '2') {
+                    // A later entry of the same path replaces an earlier one, as tar extracts them.
+                    entries.remove(h.path());
+                    links.put(h.path(), linkTarget(h));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -34,9 +41,67 @@ final class TarBlobs implements Blobs {
         }
     }
 
-    /** Opens a file of the archive by its path, or returns null. */
+    /** A hard link names an archive path; a symbolic one is relative to its own folder unless absolute. */
+    private static String linkTarget(TarReader.Header h) {
+        String target = h.linkName();
+        if (h.type() == '1' || target.startsWith("/")) {
+            return target;
+        }
+        int slash = h.path().lastIndexOf('/');
+        return slash < 0 ? target : h.path().substring(0, slash + 1) + target;
+    }
+
+    /** The path of the regular file a path names, links followed (at most 16, never out of the archive), or null. */
+    String resolve(String name) {
+        String p = normalize(name);
+        for (int hops = 0; p != null && hops <= 16; hops++) {
+            if (entries.containsKey(p)) {
+                return p;
+            }
+            String target = links.get(p);
+            p = target == null ? null : normalize(target);
+        }
+        return null;
+    }
+
+    private long[] find(String name) {
+        String p = resolve(name);
+        return p == null ? null : entries.get(p);
+    }
+
+    /** "a/./b/../c" → "a/c"; null when ".." climbs above the archive's root. */
+    private static String normalize(String path) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (parts.isEmpty()) {
+                    return null;
+                }
+                parts.removeLast();
+            } else {
+                parts.addLast(part);
+            }
+        }
+        return String.join("/", parts);
+    }
+
+    /** The size of a file of the archive (links followed), or -1 when there is none. */
+    long entrySize(String name) {
+        long[] e = find(name);
+        return e == null ? -1 : e[1];
+    }
+
+    /** The archive's file name, for messages. */
+    Path file() {
+        return file;
+    }
+
+    /** Opens a file of the archive by its path (links followed), or returns null. */
     InputStream openEntry(String name) {
-        long[] e = entries.get(name);
+        long[] e = find(name);
         if (e == null) {
             return null;
         }
@@ -77,8 +142,7 @@ final class TarBlobs implements Blobs {
 
     @Override
     public long size(Digest d) {
-        long[] e = entries.get("blobs/" + d.algorithm() + "/" + d.hex());
-        return e == null ? -1 : e[1];
+        return entrySize("blobs/" + d.algorithm() + "/" + d.hex());
     }
 
     @Override
