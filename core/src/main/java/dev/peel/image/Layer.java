@@ -29,6 +29,11 @@ public interface Layer {
         return c.decompress(open());
     }
 
+    /** The layer whose bytes these are: itself, or what a wrapper (a media-type change) wraps. */
+    default Layer origin() {
+        return this;
+    }
+
     default Descriptor descriptor() {
         return new Descriptor(mediaType(), digest(), size());
     }

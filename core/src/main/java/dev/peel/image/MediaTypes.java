@@ -247,5 +247,10 @@ public final class MediaTypes {
         public InputStream open() throws IOException {
             return layer.open();
         }
+
+        @Override
+        public Layer origin() {
+            return layer.origin();
+        }
     }
 }

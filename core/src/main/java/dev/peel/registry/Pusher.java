@@ -164,7 +164,7 @@ public final class Pusher {
             return;
         }
         String from = mountSource(repo, b);
-        String location = repo.mountOrStart(b.digest(), from);
+        Repository.Upload location = repo.mountOrStart(b.digest(), from);
         if (location == null) {
             mounted.incrementAndGet();
             remember(host, repo.name(), b.digest());
@@ -184,7 +184,7 @@ public final class Pusher {
     /** Another repository of the same registry that holds the blob, or null. */
     private String mountSource(Repository repo, Blob b) {
         String host = repo.registry().host();
-        if (b.layer() instanceof Remote.RemoteLayer r && r.repository().registry().host().equals(host)
+        if (b.layer() != null && b.layer().origin() instanceof Remote.RemoteLayer r && r.repository().registry().host().equals(host)
                 && !r.repository().name().equals(repo.name())) {
             return r.repository().name();
         }
@@ -198,18 +198,18 @@ public final class Pusher {
         return null;
     }
 
-    private void upload(Repository repo, Blob b, String firstLocation) throws IOException {
+    private void upload(Repository repo, Blob b, Repository.Upload first) throws IOException {
         Instant deadline = Instant.now().plus(client.options().retryBudget());
         Registry reg = repo.registry();
         String what = "upload of blob " + b.digest() + " to " + repo;
-        String location = firstLocation;
+        String location = first.location();
         int attempt = 0;
         if (b.size() <= MONOLITHIC_MAX) {
             while (true) {
                 attempt++;
                 try {
                     if (location == null) {
-                        location = repo.mountOrStart(b.digest(), null);
+                        location = repo.mountOrStart(b.digest(), null).location();
                     }
                     Registry.Body body = new Registry.Body() {
                         @Override
@@ -237,14 +237,16 @@ public final class Pusher {
                 }
             }
         }
-        chunked(repo, b, location, deadline);
+        chunked(repo, b, first, deadline);
     }
 
     /** PATCHes chunks in order; after a failure asks the session how far it got (Range) and goes on from there. */
-    private void chunked(Repository repo, Blob b, String firstLocation, Instant deadline) throws IOException {
+    private void chunked(Repository repo, Blob b, Repository.Upload first, Instant deadline) throws IOException {
         Registry reg = repo.registry();
         String what = "upload of blob " + b.digest() + " to " + repo;
-        String location = firstLocation;
+        String location = first.location();
+        // The registry may ask for bigger chunks (OCI-Chunk-Min-Length); never smaller than ours.
+        long chunk = Math.max(CHUNK, first.chunkMin());
         long offset = 0;
         int attempt = 0;
         Sequential data = new Sequential(b);
@@ -252,11 +254,11 @@ public final class Pusher {
             while (true) {
                 try {
                     if (location == null) {
-                        location = repo.mountOrStart(b.digest(), null);
+                        location = repo.mountOrStart(b.digest(), null).location();
                         offset = 0;
                     }
                     while (offset < b.size()) {
-                        long len = Math.min(CHUNK, b.size() - offset);
+                        long len = Math.min(chunk, b.size() - offset);
                         long start = offset;
                         Registry.Body body = new Registry.Body() {
                             @Override

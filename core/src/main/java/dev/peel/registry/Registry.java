@@ -469,6 +469,10 @@ public final class Registry {
                     + " sent a Bearer challenge without a realm");
         }
         challenge = chosen;
+        // A token that was sent and is refused for lack of scope will not get one by asking again.
+        if (sentAuth != null && sentAuth.startsWith("Bearer ") && "insufficient_scope".equals(chosen.param("error"))) {
+            throw denied(call, 401, "insufficient_scope");
+        }
         List<String> scopes = new ArrayList<>(call.scopes());
         String asked = chosen.param("scope");
         if (asked != null) {

@@ -263,8 +263,12 @@ public final class Repository {
 
     // ---- uploads ----
 
-    /** Tries a cross-repository mount; true when the blob is now in this repository, else the upload session's URL. */
-    public String mountOrStart(Digest d, String from) throws RegistryException {
+    /** An upload session: its URL and the smallest chunk the registry accepts (0: any). */
+    public record Upload(String location, long chunkMin) {
+    }
+
+    /** Tries a cross-repository mount: null when the blob is now in this repository, else an upload session. */
+    public Upload mountOrStart(Digest d, String from) throws RegistryException {
         List<String> scopes = new ArrayList<>(push());
         String target = "/v2/" + name + "/blobs/uploads/";
         if (from != null) {
@@ -280,7 +284,7 @@ public final class Repository {
             if (r.status() != 202) {
                 throw refused(r, what);
             }
-            return location(r, what);
+            return new Upload(location(r, what), chunkMin(r));
         }
     }
 
