@@ -91,6 +91,16 @@ public final class Installer implements AutoCloseable {
     /** Every arch's layers, built (or found in the cache) in parallel. */
     public Map<String, ArchLayers> install(Lock lock, List<String> archs)
             throws RepositoryException, InstallException, IOException {
+        return install(lock, archs, Map.of());
+    }
+
+    /**
+     * As {@link #install(Lock, List)}, on a base image whose top-level symlinks per arch are {@code baseLinks}
+     * (name → target): where the base has {@code bin → usr/bin} (merged /usr), packages follow it as they follow
+     * base-files' links.
+     */
+    public Map<String, ArchLayers> install(Lock lock, List<String> archs, Map<String, Map<String, String>> baseLinks)
+            throws RepositoryException, InstallException, IOException {
         Map<String, List<Lock.LockedPackage>> sets = new LinkedHashMap<>();
         for (String arch : archs) {
             List<Lock.LockedPackage> ps = lock.archs().get(arch);
@@ -108,7 +118,9 @@ public final class Installer implements AutoCloseable {
         }
         Map<String, MergedUsr> usr = new LinkedHashMap<>();
         for (String arch : archs) {
-            usr.put(arch, aliases(sets.get(arch)));
+            Map<String, String> links = new TreeMap<>(baseLinks.getOrDefault(arch, Map.of()));
+            links.putAll(links(sets.get(arch)));
+            usr.put(arch, MergedUsr.of(links));
         }
         Map<String, PackageLayer> hits = new HashMap<>();
         Map<String, Lock.LockedPackage> misses = new LinkedHashMap<>();
@@ -253,11 +265,11 @@ public final class Installer implements AutoCloseable {
         progress.detail(done.incrementAndGet() + "/" + Math.max(total, done.get()) + " packages");
     }
 
-    /** The merged-/usr aliases base-files gives this set (none without base-files). */
-    private MergedUsr aliases(List<Lock.LockedPackage> set) throws RepositoryException, IOException, InstallException {
+    /** The top-level symlinks of this set's base-files, whose merged-/usr aliases apply (none without base-files). */
+    private Map<String, String> links(List<Lock.LockedPackage> set) throws RepositoryException, IOException, InstallException {
         Lock.LockedPackage bf = set.stream().filter(p -> p.name().equals("base-files")).findFirst().orElse(null);
         if (bf == null) {
-            return MergedUsr.NONE;
+            return Map.of();
         }
         var hit = cache.getDerived("usr-aliases", bf.sha256());
         if (hit.isPresent()) {
@@ -268,7 +280,7 @@ public final class Installer implements AutoCloseable {
                     links.put(line.substring(0, eq), line.substring(eq + 1));
                 }
             }
-            return MergedUsr.of(links);
+            return links;
         }
         Path deb = join(downloads.fetch(bf).thenApply(x -> x));
         Map<String, String> links = new TreeMap<>();
@@ -283,7 +295,7 @@ public final class Installer implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         usr.aliases().forEach((k, v) -> b.append(k).append(' ').append(v).append('\n'));
         cache.putDerived("usr-aliases", bf.sha256(), b.toString().getBytes(StandardCharsets.UTF_8));
-        return usr;
+        return usr.aliases();
     }
 
     private static <T> T join(CompletableFuture<T> f) throws RepositoryException, IOException, InstallException {
