@@ -116,8 +116,8 @@ public final class SpecParser {
                 String written = y.string(top.get("base"), "base");
                 base = imageBase(written, dir, y.at(top.get("base")));
                 if (base == null && !written.equals("scratch")) {
-                    throw new SpecException(y.at(top.get("base")), "base '" + written + "' is neither scratch, a preset,"
-                            + " a registry reference nor an OCI layout",
+                    throw new SpecException(y.at(top.get("base")), "base '" + written + "' is neither scratch nor a preset,"
+                            + " a registry reference or an OCI layout",
                             "use scratch (the empty image), one of: " + String.join(", ",
                                     Presets.all().stream().map(Presets.Preset::name).toList()) + " (peel presets),"
                                     + " a reference with its registry (registry.example/team/app:1, docker://REF) or oci:DIR[:TAG]");
