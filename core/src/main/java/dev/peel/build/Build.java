@@ -90,15 +90,16 @@ public final class Build {
                 options.progress().phase(Resolution.hasPackages(spec) ? "resolving packages" : "reading the base");
                 lock = Resolution.locked(spec, archs, h, base);
             }
-            Map<String, Map<String, String>> baseLinks = new LinkedHashMap<>();
+            Map<String, Installer.Base> bases = new LinkedHashMap<>();
             if (base != null) {
                 for (String arch : archs) {
                     BaseImage.Contents c = contents(base, arch);
-                    baseLinks.put(arch, c.topLevelSymlinks());
+                    Image i = base.image(arch);
+                    bases.put(arch, new Installer.Base(c.topLevelSymlinks(), i.layers(), i.digest().toString()));
                     checkSymlinks(entries, c, arch);
                 }
             }
-            Map<String, Installer.ArchLayers> packages = Resolution.hasPackages(spec) ? install(lock, h, baseLinks) : Map.of();
+            Map<String, Installer.ArchLayers> packages = Resolution.hasPackages(spec) ? install(lock, h, bases) : Map.of();
             for (Installer.ArchLayers a : packages.values()) {
                 checkMergedUsr(entries, a);
             }
@@ -245,14 +246,14 @@ public final class Build {
     }
 
     /** The spec's packages as layers per arch, from the lock (read, or resolved now). */
-    private Map<String, Installer.ArchLayers> install(Lock lock, BuildOptions.Host h, Map<String, Map<String, String>> baseLinks)
+    private Map<String, Installer.ArchLayers> install(Lock lock, BuildOptions.Host h, Map<String, Installer.Base> bases)
             throws BuildException, RepositoryException {
         Compression c = compression();
         int level = options.compressionLevel() != null ? options.compressionLevel() : c.defaultLevel();
         try (Installer in = new Installer(h.cache(), new Installer.Options(epoch(), c, level, spec.layeringBudget(),
                 new dev.peel.install.PathFilter(spec.debian().pathExclude(), spec.debian().pathInclude()), spec.generate()),
                 options.progress())) {
-            return in.install(lock, archs, baseLinks);
+            return in.install(lock, archs, bases);
         } catch (Installer.InstallException e) {
             throw new BuildException(e.getMessage(), e);
         } catch (IOException e) {

@@ -202,7 +202,7 @@ class BaseImageTest {
     @Test
     void debianPackagesOnABaseInstallOnlyWhatItLacks() throws Exception {
         Path f = spec("openssl", "base: " + registry.host() + "/base:1\narchs: [amd64]\n"
-                + "debian:\n  packages: [openssl, libc6]\nentrypoint: [/usr/bin/openssl]\ncmd: [version]\n");
+                + "debian:\n  packages: [openssl, libc6]\ngenerate: {ld-cache: true}\nentrypoint: [/usr/bin/openssl]\ncmd: [version]\n");
         List<String> notes = new ArrayList<>();
         BuildOptions.Host h = new BuildOptions.Host(cache, System.getenv(), Path.of("/etc/apt"), notes::add, Instant.now());
         Spec s = SpecParser.parse(f);
@@ -219,10 +219,13 @@ class BaseImageTest {
         assertBaseLayersFirst(baseImage("amd64"), app);
         List<String> added = app.config().history().subList(baseImage("amd64").config().history().size(), app.config().history().size())
                 .stream().map(dev.peel.oci.ImageConfig.History::comment).toList();
-        assertEquals(1, added.size(), added.toString());
+        assertEquals(2, added.size(), added.toString());
         assertTrue(added.get(0).startsWith("debian package openssl "), added.toString());
+        assertTrue(added.get(1).startsWith("generated /etc/ld.so.cache"), added.toString());
         Path root = unpack(out, app, tmp.resolve("openssl-bundle"));
         assertTrue(run(app, root).startsWith("OpenSSL 3."));
+        String ldCache = Tools.run("ldconfig", "-p", "-C", root.resolve("etc/ld.so.cache").toString()).ok().out();
+        assertTrue(ldCache.contains("libc.so.6 ") && ldCache.contains("libssl.so.3 "), "the base's libraries are listed: " + ldCache);
         assertTrue(Files.isRegularFile(root.resolve("var/lib/dpkg/status.d/openssl"))
                 && Files.isRegularFile(root.resolve("var/lib/dpkg/status.d/libc6")), "the base's status.d and ours together");
     }
