@@ -103,9 +103,11 @@ public final class BaseImage implements AutoCloseable {
             String name = (ref.tag() == null && ref.digest() == null ? ref.withTag("latest") : ref).toString();
             Reference fetch = locked != null ? ref.withDigest(locked.digest()) : ref;
             try {
-                Remote remote = new Remote(client.repository(fetch));
-                Repository.Fetched f = remote.top(fetch);
-                return new BaseImage(base, remote, f.descriptor(), name, cache, null);
+                CachedRemote remote = new CachedRemote(client.repository(fetch), cache);
+                Descriptor top = locked != null
+                        ? new Descriptor(new MediaType(locked.mediaType()), locked.digest(), locked.size())
+                        : remote.top(fetch);
+                return new BaseImage(base, remote, top, name, cache, null);
             } catch (RegistryException e) {
                 throw new RegistryException(e.kind(), "base " + fetch + " (" + base.at() + "): " + e.getMessage(), e);
             }
@@ -129,6 +131,145 @@ public final class BaseImage implements AutoCloseable {
             }
             throw new IOException("base " + base.written() + " (" + base.at() + "): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A registry repository read through the cache: manifests, indexes and configs are kept by digest (verified
+     * on every read, as all cache entries are), so a build from a lock with a warm cache asks the registry for
+     * nothing; layers stay lazy ({@link Remote.RemoteLayer}) and are fetched only when their bytes are needed.
+     */
+    private static final class CachedRemote implements ContentSource {
+        private final Repository repo;
+        private final Cache cache;
+
+        CachedRemote(Repository repo, Cache cache) {
+            this.repo = repo;
+            this.cache = cache;
+        }
+
+        /** What a tag or digest names now (always asked: a tag may have moved). */
+        Descriptor top(Reference ref) throws RegistryException {
+            Repository.Fetched f = repo.manifest(ref.identifier());
+            if (cache != null) {
+                cache.put("manifests", f.digest().hex(), f.raw());
+            }
+            return f.descriptor();
+        }
+
+        private byte[] manifest(Descriptor d) throws IOException {
+            byte[] raw = cache == null ? null : cache.get("manifests", d.digest().hex()).orElse(null);
+            if (raw == null) {
+                Repository.Fetched f = repo.manifest(d.digest().toString());
+                raw = f.raw();
+                if (cache != null) {
+                    cache.put("manifests", d.digest().hex(), raw);
+                }
+            }
+            if (raw.length != d.size()) {
+                throw new RegistryException(RegistryException.Kind.UNTRUSTED, d.digest() + " in " + repo + " has "
+                        + raw.length + " bytes; its descriptor says " + d.size());
+            }
+            return raw;
+        }
+
+        @Override
+        public Image image(Descriptor d) throws IOException {
+            if (!d.mediaType().isManifest()) {
+                throw new IOException(d.digest() + " in " + repo + " is a " + d.mediaType() + ", not an image manifest");
+            }
+            byte[] raw = manifest(d);
+            try {
+                dev.peel.oci.Manifest m = dev.peel.oci.Manifest.parse(raw);
+                Digest c = m.config().digest();
+                byte[] rawConfig = cache == null ? null : cache.get("manifests", c.hex()).orElse(null);
+                if (rawConfig == null) {
+                    rawConfig = repo.readBlob(c, m.config().size());
+                    if (cache != null) {
+                        cache.put("manifests", c.hex(), rawConfig);
+                    }
+                }
+                dev.peel.oci.ImageConfig config = dev.peel.oci.ImageConfig.parse(rawConfig);
+                if (config.diffIds().size() != m.layers().size()) {
+                    throw new RegistryException(RegistryException.Kind.UNTRUSTED, "image " + d.digest() + " of " + repo
+                            + ": config has " + config.diffIds().size() + " diff_ids for " + m.layers().size() + " layers");
+                }
+                List<Layer> layers = new ArrayList<>();
+                for (int i = 0; i < m.layers().size(); i++) {
+                    layers.add(new Remote.RemoteLayer(repo, m.layers().get(i), config.diffIds().get(i)));
+                }
+                return imageOf(raw, m, rawConfig, config, List.copyOf(layers));
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(RegistryException.Kind.UNTRUSTED, "image " + d.digest() + " of " + repo
+                        + " is malformed: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public ImageIndex childIndex(Descriptor d) throws IOException {
+            if (!d.mediaType().isIndex()) {
+                throw new IOException(d.digest() + " in " + repo + " is a " + d.mediaType() + ", not an index");
+            }
+            byte[] raw = manifest(d);
+            dev.peel.oci.Index index;
+            try {
+                index = dev.peel.oci.Index.parse(raw);
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(RegistryException.Kind.UNTRUSTED, "index " + d.digest() + " of " + repo
+                        + " is malformed: " + e.getMessage());
+            }
+            CachedRemote self = this;
+            return new ImageIndex() {
+                @Override
+                public byte[] rawIndex() {
+                    return raw.clone();
+                }
+
+                @Override
+                public dev.peel.oci.Index index() {
+                    return index;
+                }
+
+                @Override
+                public Image image(Descriptor m) throws IOException {
+                    return self.image(m);
+                }
+
+                @Override
+                public ImageIndex childIndex(Descriptor m) throws IOException {
+                    return self.childIndex(m);
+                }
+            };
+        }
+    }
+
+    private static Image imageOf(byte[] rawManifest, dev.peel.oci.Manifest m, byte[] rawConfig, dev.peel.oci.ImageConfig config,
+                                 List<Layer> layers) {
+        return new Image() {
+            @Override
+            public byte[] rawManifest() {
+                return rawManifest.clone();
+            }
+
+            @Override
+            public dev.peel.oci.Manifest manifest() {
+                return m;
+            }
+
+            @Override
+            public byte[] rawConfig() {
+                return rawConfig.clone();
+            }
+
+            @Override
+            public dev.peel.oci.ImageConfig config() {
+                return config;
+            }
+
+            @Override
+            public List<Layer> layers() {
+                return layers;
+            }
+        };
     }
 
     /** The Debian arch an OCI platform builds for; arm64 without a variant is v8, as registries mostly write it. */
@@ -232,33 +373,7 @@ public final class BaseImage implements AutoCloseable {
             // A layout's blobs are local already; a registry's are fetched into the cache once.
             layers.add(new BaseLayer(l, i.manifest().layers().get(n), closer == null ? cache : null));
         }
-        List<Layer> fixed = List.copyOf(layers);
-        return new Image() {
-            @Override
-            public byte[] rawManifest() {
-                return i.rawManifest();
-            }
-
-            @Override
-            public dev.peel.oci.Manifest manifest() {
-                return i.manifest();
-            }
-
-            @Override
-            public byte[] rawConfig() {
-                return i.rawConfig();
-            }
-
-            @Override
-            public dev.peel.oci.ImageConfig config() {
-                return i.config();
-            }
-
-            @Override
-            public List<Layer> layers() {
-                return fixed;
-            }
-        };
+        return imageOf(i.rawManifest(), i.manifest(), i.rawConfig(), i.config(), List.copyOf(layers));
     }
 
     /**

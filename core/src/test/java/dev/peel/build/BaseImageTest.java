@@ -188,7 +188,7 @@ class BaseImageTest {
         registry.clearRequests();
         Build.Result again = new Build(SpecParser.parse(f), options()).run(Outputs.layout(f.resolveSibling("out2")));
         assertEquals(r.digest(), again.digest(), "the same image from the lock");
-        assertEquals(0, registry.count("GET", ".*/manifests/moving"), "the tag is not asked for: " + registry.requests());
+        assertEquals(List.of(), registry.requests(), "a warm build from the lock asks the registry for nothing, not the tag either");
         assertNotEquals(moved.digest(), base.digest());
 
         // A spec naming another base makes the lock stale.
