@@ -86,10 +86,7 @@ public final class Build {
             archs = base != null ? base.archsFor(spec.archs()) : spec.archs();
             BaseImage.Contents onto = base == null ? null : contents(base, archs.get(0));
             List<TarEntry> entries = FilesLayer.entries(spec, epoch(), outputPaths(out), onto);
-            if (lock == null && (Resolution.hasPackages(spec) || base != null)) {
-                options.progress().phase(Resolution.hasPackages(spec) ? "resolving packages" : "reading the base");
-                lock = Resolution.locked(spec, archs, h, base);
-            }
+            String runAs = runAs(base);
             Map<String, Installer.Base> bases = new LinkedHashMap<>();
             if (base != null) {
                 for (String arch : archs) {
@@ -99,11 +96,14 @@ public final class Build {
                     checkSymlinks(entries, c, arch);
                 }
             }
+            if (lock == null && Resolution.hasPackages(spec)) {
+                options.progress().phase("resolving packages");
+                lock = Resolution.locked(spec, archs, h, base);
+            }
             Map<String, Installer.ArchLayers> packages = Resolution.hasPackages(spec) ? install(lock, h, bases) : Map.of();
             for (Installer.ArchLayers a : packages.values()) {
                 checkMergedUsr(entries, a);
             }
-            String runAs = runAs(base);
             return write(out, entries, packages, base, runAs);
         } catch (IOException e) {
             if (e instanceof RegistryException r) {
@@ -440,7 +440,7 @@ public final class Build {
      * The run configuration: the base's ({@code from}, null for none) with the spec's settings over it — env by
      * key, ports and labels added, user, workdir, entrypoint and cmd replaced where given; as docker does, an
      * entrypoint the spec gives drops the base's cmd unless the spec gives cmd too. PATH defaults to the usual
-     * one when neither names it.
+     * one when neither names it. What peel does not model (Healthcheck, Shell, OnBuild, …) stays the base's.
      */
     private ImageConfig.Container container(ImageConfig.Container from, String runAs) {
         Map<String, String> vars = new LinkedHashMap<>();
@@ -469,7 +469,9 @@ public final class Build {
         String workdir = spec.workdir();
         String stopSignal = null;
         java.util.SortedSet<String> volumes = null;
+        java.util.SortedMap<String, Object> others = null;
         if (from != null) {
+            others = from.others();
             ports.addAll(from.exposedPorts());
             labels.putAll(from.labels());
             if (entrypoint == null) {
@@ -484,7 +486,7 @@ public final class Build {
             volumes = from.volumes();
         }
         labels.putAll(spec.labels());
-        return new ImageConfig.Container(user, ports, env, entrypoint, cmd, workdir, labels, stopSignal, volumes);
+        return new ImageConfig.Container(user, ports, env, entrypoint, cmd, workdir, labels, stopSignal, volumes, others);
     }
 
     private static final java.util.regex.Pattern DOCKER_REF = java.util.regex.Pattern.compile(
