@@ -293,4 +293,30 @@ class BaseImageTest {
         assertTrue(n.getMessage().contains("missing.yaml:1:7"), n.getMessage());
         assertFalse(Files.exists(missing.resolveSibling("out")));
     }
+
+    @Test
+    void packagesAndFilesOnAMergedUsrBaseFollowItsLinks() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("trixie"));
+        Spec s = SpecParser.parsePreset("static-debian13", dir).withArchs(List.of("amd64"));
+        new Build(s, options()).run(Outputs.layout(dir.resolve("out")));
+        Path f = spec("on-trixie", "base: oci:../trixie/out\ndebian:\n  suite: trixie\n  packages: [busybox-static]\n"
+                + "files:\n  - {path: /usr/local/bin/hi, content: hi}\n");
+        Build.Result r = new Build(SpecParser.parse(f), options()).run(Outputs.layout(f.resolveSibling("out")));
+        Image img = r.images().get(0);
+        dev.peel.image.Layer busybox = img.layers().get(img.layers().size() - 2);
+        List<String> paths = new ArrayList<>();
+        try (var in = busybox.openUncompressed(); var tar = new dev.peel.tar.TarReader(in)) {
+            for (var h = tar.next(); h != null; h = tar.next()) {
+                paths.add(h.path());
+            }
+        }
+        assertTrue(paths.contains("usr/bin/busybox") && !paths.contains("bin") && !paths.contains("bin/busybox"),
+                "busybox's /bin/busybox lands under the base's /bin → usr/bin: " + paths);
+
+        Path bad = spec("through-link", "base: oci:../trixie/out\nfiles:\n  - {path: /bin/hi, content: hi}\n");
+        SpecException e = assertThrows(SpecException.class, () -> new Build(SpecParser.parse(bad), options())
+                .run(Outputs.layout(bad.resolveSibling("out2"))));
+        assertTrue(e.getMessage().contains("through-link.yaml:3:5") && e.getMessage().contains("would replace the symlink /bin → usr/bin")
+                && e.hint().contains("/usr/bin"), e.getMessage());
+    }
 }
