@@ -146,7 +146,7 @@ final class BuildCommand implements Callable<Integer> {
                     System.getenv(), Path.of("/etc/apt"), w -> {
                         done(progress);
                         err.println("peel: " + w);
-                    }, java.time.Instant.now()));
+                    }, java.time.Instant.now())).withRegistry(registry.client(parent, err));
             Build build = new Build(s, options);
             if (level != null) {
                 Compression effective = build.compression();

@@ -1,5 +1,6 @@
 package dev.peel.cli;
 
+import dev.peel.build.BuildOptions;
 import dev.peel.build.Resolution;
 import dev.peel.debian.Lock;
 import dev.peel.debian.RepositoryException;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Command;
 @Command(name = "lock", mixinStandardHelpOptions = true,
         description = {"Resolves a spec's Debian packages and writes its lock beside it: image.yaml → image.lock.json.",
                 "Per arch, each package's name, version, arch, source package, suite/component, pool path, SHA256",
-                "and size; the sources with the digests of their InRelease files; the request it answers."},
+                "and size; the sources with the digests of their InRelease files; the request it answers.",
+                "A base image (registry reference or oci:DIR) is pinned: the digest its reference names now and each",
+                "arch's manifest; peel build then uses that digest, never the tag."},
         footer = ExitCodes.HELP)
 final class LockCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
@@ -30,6 +33,9 @@ final class LockCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     DebianTarget target;
+
+    @CommandLine.Mixin
+    RegistryFlags registry;
 
     @Override
     public Integer call() {
@@ -43,10 +49,15 @@ final class LockCommand implements Callable<Integer> {
         try {
             Spec s = Specs.load(target.spec);
             List<String> wanted = target.archs.isEmpty() ? s.archs() : target.archs;
-            Lock lock = Resolution.lock(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w), Instant.now(), parent.cache());
+            BuildOptions.Host host = new BuildOptions.Host(parent.cache(), System.getenv(), Path.of("/etc/apt"),
+                    w -> err.println("peel: " + w), Instant.now());
+            Lock lock = Resolution.lock(s, wanted, host, s.base() == null ? null : registry.client(parent, err));
             if (!parent.quiet) {
-                err.println("locked " + lock.archs().values().stream().mapToInt(List::size).sum() + " packages for "
-                        + String.join(", ", lock.archs().keySet()) + " → " + Resolution.lockPath(s));
+                String what = lock.base() == null ? "" : "the base " + lock.base().ref() + " at " + lock.base().digest()
+                        + (lock.request() == null ? "" : " and ");
+                String archs = String.join(", ", lock.base() != null ? lock.base().platforms().keySet() : lock.archs().keySet());
+                err.println("locked " + what + (lock.request() == null ? "" : lock.archs().values().stream().mapToInt(List::size).sum()
+                        + " packages") + " for " + archs + " → " + Resolution.lockPath(s));
             }
             out.println(Resolution.lockPath(s));
             out.flush();

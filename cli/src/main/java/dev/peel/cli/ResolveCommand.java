@@ -1,5 +1,7 @@
 package dev.peel.cli;
 
+import dev.peel.build.BaseImage;
+import dev.peel.build.BuildOptions;
 import dev.peel.build.Resolution;
 import dev.peel.debian.RepositoryException;
 import dev.peel.debian.Resolver;
@@ -34,6 +36,9 @@ final class ResolveCommand implements Callable<Integer> {
     @Option(names = "--why", paramLabel = "PKG", description = "Print the chain that pulled PKG in, instead of the list.")
     String why;
 
+    @CommandLine.Mixin
+    RegistryFlags registry;
+
     @Override
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
@@ -50,8 +55,24 @@ final class ResolveCommand implements Callable<Integer> {
             if (stale != null) {
                 err.println("peel: note: " + stale);
             }
-            Map<String, Resolver.Result> results = Resolution.resolve(s, wanted, System.getenv(), Path.of("/etc/apt"),
-                    w -> err.println("peel: " + w), Instant.now(), parent.cache());
+            Map<String, Resolver.Result> results;
+            if (s.base() == null) {
+                results = Resolution.resolve(s, wanted, System.getenv(), Path.of("/etc/apt"), w -> err.println("peel: " + w),
+                        Instant.now(), parent.cache());
+            } else {
+                // On a base image, what it has installed is not installed again: resolve on it.
+                BuildOptions.Host host = new BuildOptions.Host(parent.cache(), System.getenv(), Path.of("/etc/apt"),
+                        w -> err.println("peel: " + w), Instant.now());
+                try (BaseImage base = BaseImage.open(s.base(), null, registry.client(parent, err), parent.cache())) {
+                    results = Resolution.resolve(s, wanted, host, base);
+                }
+                for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
+                    if (!e.getValue().kept().isEmpty()) {
+                        err.println("peel: on the base for " + e.getKey() + ", already installed: " + String.join(", ",
+                                e.getValue().kept().values().stream().map(p -> p.name() + " " + p.version()).toList()));
+                    }
+                }
+            }
             for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
                 if (why != null) {
                     String chain = e.getValue().why().get(why);
@@ -66,7 +87,7 @@ final class ResolveCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCodes.OK;
-        } catch (SpecException | RepositoryException | Resolver.ResolveException e) {
+        } catch (SpecException | RepositoryException | Resolver.ResolveException | java.io.IOException e) {
             return Failures.report(e, err);
         }
     }

@@ -12,6 +12,9 @@ import dev.peel.oci.Descriptor;
 import dev.peel.oci.Digest;
 import dev.peel.oci.ImageConfig;
 import dev.peel.oci.Platform;
+import dev.peel.registry.RegistryClient;
+import dev.peel.registry.RegistryException;
+import dev.peel.tar.TarPaths;
 import dev.peel.debian.Lock;
 import dev.peel.debian.RepositoryException;
 import dev.peel.debian.Resolver;
@@ -53,6 +56,8 @@ public final class Build {
 
     private final Spec spec;
     private final BuildOptions options;
+    /** The archs this run builds: the spec's, or on an image base without archs, the base's. */
+    private List<String> archs;
 
     public Build(Spec spec, BuildOptions options) {
         this.spec = spec;
@@ -72,14 +77,45 @@ public final class Build {
      * docker-archive's platform) run before anything is written; outputs are made aside and moved into place
      * together at the end, the old ones restored if a move fails.
      */
-    public Result run(Outputs out) throws SpecException, BuildException, RepositoryException, Resolver.ResolveException {
+    public Result run(Outputs out) throws SpecException, BuildException, RepositoryException, Resolver.ResolveException,
+            RegistryException {
         checkOutputs(out);
-        List<TarEntry> entries = FilesLayer.entries(spec, epoch(), outputPaths(out));
-        Map<String, Installer.ArchLayers> packages = spec.debian() != null && !spec.debian().packages().isEmpty()
-                ? install() : Map.of();
-        for (Installer.ArchLayers a : packages.values()) {
-            checkMergedUsr(entries, a);
+        BuildOptions.Host h = options.host() != null ? options.host() : BuildOptions.Host.system();
+        Lock lock = readLock();
+        try (BaseImage base = openBase(lock, h)) {
+            archs = base != null ? base.archsFor(spec.archs()) : spec.archs();
+            BaseImage.Contents onto = base == null ? null : contents(base, archs.get(0));
+            List<TarEntry> entries = FilesLayer.entries(spec, epoch(), outputPaths(out), onto);
+            String runAs = runAs(base);
+            Map<String, Installer.Base> bases = new LinkedHashMap<>();
+            if (base != null) {
+                for (String arch : archs) {
+                    BaseImage.Contents c = contents(base, arch);
+                    Image i = base.image(arch);
+                    bases.put(arch, new Installer.Base(c.topLevelSymlinks(), i.layers(), i.digest().toString()));
+                    checkSymlinks(entries, c, arch);
+                }
+            }
+            if (lock == null && Resolution.hasPackages(spec)) {
+                options.progress().phase("resolving packages");
+                lock = Resolution.locked(spec, archs, h, base);
+            }
+            Map<String, Installer.ArchLayers> packages = Resolution.hasPackages(spec) ? install(lock, h, bases) : Map.of();
+            for (Installer.ArchLayers a : packages.values()) {
+                checkMergedUsr(entries, a);
+            }
+            return write(out, entries, packages, base, runAs);
+        } catch (IOException e) {
+            if (e instanceof RegistryException r) {
+                throw r;
+            }
+            throw new BuildException(e.getMessage(), e);
         }
+    }
+
+    /** Writes every output from what {@link #run} prepared; nothing before this touches an output. */
+    private Result write(Outputs out, List<TarEntry> entries, Map<String, Installer.ArchLayers> packages, BaseImage base,
+                         String runAs) throws SpecException, BuildException {
         Platform dockerPlatform = out.dockerTar() == null ? null : dockerPlatform(out.dockerPlatform());
         List<String> repoTags = out.dockerTar() == null ? List.of() : repoTags();
         Path stage = null;
@@ -96,7 +132,7 @@ public final class Build {
             }
             stage = Temporaries.register(Files.createTempDirectory(parent, Temporaries.prefix(anchor)));
             stageDir = stage;
-            Result r = buildInto(stage, entries, packages);
+            Result r = buildInto(stage, entries, packages, base, runAs);
             if (out.ociTar() != null) {
                 options.progress().phase("writing " + out.ociTar());
                 Path tmp = tempBeside(out.ociTar());
@@ -105,7 +141,8 @@ public final class Build {
             }
             if (out.dockerTar() != null) {
                 options.progress().phase("writing " + out.dockerTar());
-                Image image = r.images().stream().filter(i -> i.config().platform().matches(dockerPlatform))
+                Image image = r.images().stream().filter(i -> i.config().platform().matches(dockerPlatform)
+                        || BaseImage.debianArch(i.config().platform()).equals(BaseImage.debianArch(dockerPlatform)))
                         .findFirst().orElseThrow();
                 Path tmp = tempBeside(out.dockerTar());
                 pending.add(new Path[] {tmp, out.dockerTar()});
@@ -137,37 +174,121 @@ public final class Build {
         }
     }
 
-    /** The spec's packages as layers per arch: from its lock when there is one, else resolved now. */
-    private Map<String, Installer.ArchLayers> install() throws SpecException, BuildException, RepositoryException,
-            Resolver.ResolveException {
-        BuildOptions.Host h = options.host() != null ? options.host() : BuildOptions.Host.system();
+    /** The lock beside the spec when there is one (a stale one is an error), else null. */
+    private Lock readLock() throws SpecException, BuildException {
         Path lockFile = Resolution.lockPath(spec);
-        Lock lock;
+        if (!Files.isRegularFile(lockFile) || (!Resolution.hasPackages(spec) && spec.base() == null)) {
+            return null;
+        }
+        String stale = Resolution.staleLock(spec, spec.archs());
+        if (stale != null) {
+            throw new SpecException(new Position(lockFile.toString(), 0, 0), stale,
+                    "peel lock " + spec.displayName() + " updates it; peel build never builds other packages or another base"
+                            + " than a lock says");
+        }
         try {
-            if (Files.isRegularFile(lockFile)) {
-                String stale = Resolution.staleLock(spec, spec.archs());
-                if (stale != null) {
-                    throw new SpecException(new Position(lockFile.toString(), 0, 0), stale,
-                            "peel lock " + spec.displayName() + " updates it; peel build never builds other packages than a lock says");
-                }
-                lock = Lock.parse(Files.readAllBytes(lockFile));
-            } else {
-                options.progress().phase("resolving packages");
-                lock = Resolution.locked(spec, spec.archs(), h.env(), h.etcApt(), h.warnings(), h.now(), h.cache());
-            }
-        } catch (IOException e) {
+            return Lock.parse(Files.readAllBytes(lockFile));
+        } catch (IOException | IllegalArgumentException e) {
             throw new BuildException("reading " + lockFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The spec's base, opened at the lock's digest when there is a lock, else at what its reference names now. */
+    private BaseImage openBase(Lock lock, BuildOptions.Host h) throws IOException {
+        if (spec.base() == null) {
+            return null;
+        }
+        options.progress().phase("opening the base " + spec.base().written());
+        RegistryClient client = options.registry() != null ? options.registry()
+                : new RegistryClient(RegistryClient.Options.defaults());
+        return BaseImage.open(spec.base(), lock == null ? null : lock.base(), client, h.cache());
+    }
+
+    private static BaseImage.Contents contents(BaseImage base, String arch) throws IOException {
+        try {
+            return base.contents(arch);
+        } catch (IOException e) {
+            if (e instanceof RegistryException) {
+                throw e;
+            }
+            throw new IOException("reading the base " + base.spec().written() + " for " + arch + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The config's User: the spec's run-as, where a name the spec does not declare is looked up in the base's
+     * /etc/passwd (on every arch: they must agree); else null (the base's user stays).
+     */
+    private String runAs(BaseImage base) throws SpecException, IOException {
+        String r = spec.accounts().runAs();
+        if (r == null || r.matches("[0-9]+(:[0-9]+)?") || base == null) {
+            return r;
+        }
+        String uid = null;
+        for (String arch : archs) {
+            String passwd = base.contents(arch).passwd();
+            String found = null;
+            for (String line : passwd == null ? new String[0] : passwd.split("\n")) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 3 && f[0].equals(r) && f[2].matches("[0-9]+")) {
+                    found = f[2];
+                    break;
+                }
+            }
+            if (found == null || (uid != null && !uid.equals(found))) {
+                throw new SpecException(spec.accounts().at(), "run-as '" + r + "' is neither declared under accounts.users nor"
+                        + (found == null ? " a user of the base's /etc/passwd (" + arch + ")" : " the same uid on every arch of the base"),
+                        "declare it under accounts.users or write a number such as 65532");
+            }
+            uid = found;
+        }
+        return uid;
+    }
+
+    /** The spec's packages as layers per arch, from the lock (read, or resolved now). */
+    private Map<String, Installer.ArchLayers> install(Lock lock, BuildOptions.Host h, Map<String, Installer.Base> bases)
+            throws BuildException, RepositoryException {
         Compression c = compression();
         int level = options.compressionLevel() != null ? options.compressionLevel() : c.defaultLevel();
         try (Installer in = new Installer(h.cache(), new Installer.Options(epoch(), c, level, spec.layeringBudget(),
                 new dev.peel.install.PathFilter(spec.debian().pathExclude(), spec.debian().pathInclude()), spec.generate()),
                 options.progress())) {
-            return in.install(lock, spec.archs());
+            return in.install(lock, archs, bases);
         } catch (Installer.InstallException e) {
             throw new BuildException(e.getMessage(), e);
         } catch (IOException e) {
             throw new BuildException("installing packages: " + e.getMessage(), e);
+        }
+    }
+
+    /** Where the spec names a file, for errors about a path of the files layer. */
+    private Position positionOf(String path) {
+        for (Spec.FileSpec f : spec.files()) {
+            if (f.path().equals(path) || f.path().startsWith(path + "/")) {
+                return f.at();
+            }
+        }
+        return spec.accounts().at() != null ? spec.accounts().at() : new Position(spec.displayName(), 0, 0);
+    }
+
+    /**
+     * The spec's own files must not go through a symlink of the base (a layer's directory would replace the link:
+     * /bin → usr/bin, /var/run → /run), nor replace one of its merged-/usr links.
+     */
+    private void checkSymlinks(List<TarEntry> entries, BaseImage.Contents c, String arch) throws SpecException {
+        for (TarEntry e : entries) {
+            String link = c.symlinkAbove(e.path());
+            boolean replaces = e.type() == TarEntry.Type.DIRECTORY && c.symlinks().containsKey(e.path());
+            if (link == null && !replaces) {
+                continue;
+            }
+            String l = link != null ? link : e.path();
+            String target = c.symlinks().get(l);
+            String real = target.startsWith("/") ? TarPaths.normalize(target) : TarPaths.normalize(
+                    (l.contains("/") ? l.substring(0, l.lastIndexOf('/') + 1) : "") + target);
+            throw new SpecException(positionOf(e.path()), "/" + e.path() + " would replace the symlink /" + l + " → " + target
+                    + " of the base " + spec.base().written() + " (" + arch + ") with a directory",
+                    real == null ? "write the path where the link points" : "write the path under /" + real + " instead");
         }
     }
 
@@ -191,30 +312,45 @@ public final class Build {
         }
     }
 
-    /** The same images with layers that were written in {@code from} read from {@code to}, where they now are. */
+    /**
+     * The same images with layers read from {@code to}, where they now are: those written in {@code from}, and the
+     * base's (copied into the layout, their descriptors kept).
+     */
     private List<Image> relocated(List<Image> images, Path from, Path to) {
         List<Image> out = new ArrayList<>();
         for (Image i : images) {
             List<Layer> layers = new ArrayList<>();
             for (Layer l : i.layers()) {
-                layers.add(l instanceof BlobLayer b && b.file().startsWith(from)
-                        ? new BlobLayer(to.resolve(from.relativize(b.file())), b.digest(), b.diffId(), b.size(), b.mediaType()) : l);
+                if (l instanceof BlobLayer b && b.file().startsWith(from)) {
+                    layers.add(new BlobLayer(to.resolve(from.relativize(b.file())), b.digest(), b.diffId(), b.size(), b.mediaType()));
+                } else if (l instanceof BaseImage.BaseLayer b) {
+                    Path blob = to.resolve("blobs").resolve(b.digest().algorithm()).resolve(b.digest().hex());
+                    layers.add(new BaseImage.BaseLayer(new BlobLayer(blob, b.digest(), b.diffId(), b.size(), b.mediaType()),
+                            b.descriptor(), null));
+                } else {
+                    layers.add(l);
+                }
             }
-            out.add(new BuiltImage(i.config(), layers, spec.annotations()));
+            out.add(new BuiltImage(i.config(), layers, i.manifest().annotations()));
         }
         return out;
     }
 
     /** Builds the image(s) from collected entries into an empty layout directory. */
     Result buildInto(Path layoutDir, List<TarEntry> entries) throws IOException {
-        return buildInto(layoutDir, entries, Map.of());
+        return buildInto(layoutDir, entries, Map.of(), null, spec.accounts().runAs());
     }
 
-    /** Builds the image(s), package layers below the spec's files, into an empty layout directory. */
-    Result buildInto(Path layoutDir, List<TarEntry> entries, Map<String, Installer.ArchLayers> packages) throws IOException {
+    /**
+     * Builds the image(s) into an empty layout directory: per arch, the base's layers as they are, then the package
+     * layers, then the spec's files; the config the base's with the spec's settings over it.
+     */
+    Result buildInto(Path layoutDir, List<TarEntry> entries, Map<String, Installer.ArchLayers> packages, BaseImage base,
+                     String runAs) throws IOException {
         long epoch = epoch();
         Compression compression = compression();
         int level = options.compressionLevel() != null ? options.compressionLevel() : compression.defaultLevel();
+        List<String> archs = this.archs != null ? this.archs : spec.archs();
 
         List<Layer> layers = new ArrayList<>();
         if (!entries.isEmpty()) {
@@ -226,12 +362,34 @@ public final class Build {
         }
 
         String created = Instant.ofEpochSecond(epoch).toString();
+        Map<String, String> annotations = new java.util.TreeMap<>(spec.annotations());
+        if (base != null) {
+            annotations.putAll(base.annotations());
+        }
         List<Image> images = new ArrayList<>();
-        for (String arch : spec.archs()) {
+        List<Layer> baseLayers = new ArrayList<>();
+        for (String arch : archs) {
             Platform p = Platform.ofDebianArch(arch).orElseThrow();
             List<ImageConfig.History> history = new ArrayList<>();
             List<Digest> diffIds = new ArrayList<>();
             List<Layer> all = new ArrayList<>();
+            ImageConfig.Container from = null;
+            if (base != null) {
+                Image b = base.image(arch);
+                ImageConfig bc = b.config();
+                p = bc.platform();
+                from = bc.config();
+                all.addAll(b.layers());
+                baseLayers.addAll(b.layers());
+                diffIds.addAll(bc.diffIds());
+                history.addAll(bc.history());
+                if (bc.history().isEmpty()) {
+                    // Without history, tools that pair entries with layers would give ours to the base's layers.
+                    for (int n = 0; n < b.layers().size(); n++) {
+                        history.add(new ImageConfig.History(null, null, "layer of the base " + base.spec().written(), false));
+                    }
+                }
+            }
             Installer.ArchLayers installed = packages.get(arch);
             if (installed != null) {
                 for (Installer.InstalledLayer l : installed.layers()) {
@@ -245,15 +403,19 @@ public final class Build {
                 diffIds.add(l.diffId());
                 history.add(new ImageConfig.History(created, "peel", "files and accounts from the spec", false));
             }
-            ImageConfig config = new ImageConfig(created, p.os(), p.architecture(), p.variant(), container(),
+            ImageConfig config = new ImageConfig(created, p.os(), p.architecture(), p.variant(), container(from, runAs),
                     diffIds, history);
-            images.add(new BuiltImage(config, all, spec.annotations()));
+            images.add(new BuiltImage(config, all, annotations));
         }
 
         options.progress().phase("writing layout");
         LayoutWriter w = new LayoutWriter(layoutDir);
+        if (!baseLayers.isEmpty()) {
+            // A registry base's layers not yet in the cache are fetched here, several at once, each verified.
+            w.writeLayers(baseLayers, Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())));
+        }
         Descriptor top = images.size() == 1 ? w.write(images.get(0), options.tags())
-                : w.write(new BuiltIndex(images, spec.annotations()), options.tags());
+                : w.write(new BuiltIndex(images, annotations), options.tags());
         return new Result(top, images, List.of());
     }
 
@@ -274,16 +436,57 @@ public final class Build {
         return s;
     }
 
-    private ImageConfig.Container container() {
-        List<String> env = new ArrayList<>();
+    /**
+     * The run configuration: the base's ({@code from}, null for none) with the spec's settings over it — env by
+     * key, ports and labels added, user, workdir, entrypoint and cmd replaced where given; as docker does, an
+     * entrypoint the spec gives drops the base's cmd unless the spec gives cmd too. PATH defaults to the usual
+     * one when neither names it. What peel does not model (Healthcheck, Shell, OnBuild, …) stays the base's.
+     */
+    private ImageConfig.Container container(ImageConfig.Container from, String runAs) {
         Map<String, String> vars = new LinkedHashMap<>();
-        if (!spec.env().containsKey("PATH")) {
+        List<String> unnamed = new ArrayList<>();
+        if (from != null) {
+            for (String e : from.env()) {
+                int eq = e.indexOf('=');
+                if (eq > 0) {
+                    vars.put(e.substring(0, eq), e.substring(eq + 1));
+                } else {
+                    unnamed.add(e);
+                }
+            }
+        }
+        if (!spec.env().containsKey("PATH") && !vars.containsKey("PATH")) {
             vars.put("PATH", DEFAULT_PATH);
         }
         vars.putAll(spec.env());
+        List<String> env = new ArrayList<>(unnamed);
         vars.forEach((k, v) -> env.add(k + "=" + v));
-        return new ImageConfig.Container(spec.accounts().runAs(), new java.util.TreeSet<>(spec.ports()), env,
-                spec.entrypoint(), spec.cmd(), spec.workdir(), spec.labels(), null, null);
+        java.util.TreeSet<String> ports = new java.util.TreeSet<>(spec.ports());
+        java.util.TreeMap<String, String> labels = new java.util.TreeMap<>();
+        List<String> entrypoint = spec.entrypoint();
+        List<String> cmd = spec.cmd();
+        String user = runAs;
+        String workdir = spec.workdir();
+        String stopSignal = null;
+        java.util.SortedSet<String> volumes = null;
+        java.util.SortedMap<String, Object> others = null;
+        if (from != null) {
+            others = from.others();
+            ports.addAll(from.exposedPorts());
+            labels.putAll(from.labels());
+            if (entrypoint == null) {
+                entrypoint = from.entrypoint();
+                if (cmd == null) {
+                    cmd = from.cmd();
+                }
+            }
+            user = user != null ? user : from.user();
+            workdir = workdir != null ? workdir : from.workingDir();
+            stopSignal = from.stopSignal();
+            volumes = from.volumes();
+        }
+        labels.putAll(spec.labels());
+        return new ImageConfig.Container(user, ports, env, entrypoint, cmd, workdir, labels, stopSignal, volumes, others);
     }
 
     private static final java.util.regex.Pattern DOCKER_REF = java.util.regex.Pattern.compile(
@@ -318,7 +521,8 @@ public final class Build {
 
     /** The one platform a docker-archive holds: the one asked for, else the only one, else the host's. */
     private Platform dockerPlatform(Platform wanted) throws SpecException {
-        List<Platform> built = spec.archs().stream().map(a -> Platform.ofDebianArch(a).orElseThrow()).toList();
+        List<Platform> built = (archs != null ? archs : spec.archs()).stream().map(a -> Platform.ofDebianArch(a).orElseThrow())
+                .toList();
         if (wanted == null && built.size() == 1) {
             return built.get(0);
         }

@@ -1,6 +1,7 @@
 package dev.peel.build;
 
 import dev.peel.cache.Cache;
+import dev.peel.registry.RegistryClient;
 import dev.peel.tar.Compression;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,9 +18,11 @@ import java.util.function.Consumer;
  * @param compressionLevel null for the compression's default
  * @param tags ref names for the layout's index.json (at least one; "latest" by default)
  * @param host where Debian packages come from and are cached; null: {@link Host#system()} when needed
+ * @param registry the client a registry base is read with (credentials, TLS, retries); null: an anonymous one with
+ *                 the defaults (enough for public and loopback registries)
  */
 public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel,
-                           List<String> tags, Progress progress, Host host) {
+                           List<String> tags, Progress progress, Host host, RegistryClient registry) {
     /**
      * What a build reads from the machine when it installs packages: the cache, the environment
      * (PEEL_DEBIAN_MIRROR, PEEL_DEBIAN_SNAPSHOT), the host's apt configuration, where warnings go, and the
@@ -39,7 +42,12 @@ public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression
 
     public BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel, List<String> tags,
                         Progress progress) {
-        this(sourceDateEpoch, compression, compressionLevel, tags, progress, null);
+        this(sourceDateEpoch, compression, compressionLevel, tags, progress, null, null);
+    }
+
+    public BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel, List<String> tags,
+                        Progress progress, Host host) {
+        this(sourceDateEpoch, compression, compressionLevel, tags, progress, host, null);
     }
 
     public static BuildOptions defaults() {
@@ -47,6 +55,11 @@ public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression
     }
 
     public BuildOptions withHost(Host h) {
-        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, h);
+        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, h, registry);
+    }
+
+    /** The same options reading registry bases with {@code client}. */
+    public BuildOptions withRegistry(RegistryClient client) {
+        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, host, client);
     }
 }

@@ -37,7 +37,20 @@ final class FilesLayer {
      * build's own outputs, when a source folder contains them).
      */
     static List<TarEntry> entries(Spec spec, long mtime, Set<Path> skip) throws SpecException, BuildException {
-        LayerTree tree = new LayerTree(mtime);
+        return entries(spec, mtime, skip, null);
+    }
+
+    /**
+     * As {@link #entries(Spec, long, Set)}, on a base image whose tree is {@code onto} (null: none): parent
+     * directories the layer adds keep the base's mode and owner, and accounts extend the base's
+     * /etc/passwd and /etc/group.
+     */
+    static List<TarEntry> entries(Spec spec, long mtime, Set<Path> skip, BaseImage.Contents onto)
+            throws SpecException, BuildException {
+        LayerTree tree = new LayerTree(mtime, onto == null ? p -> null : p -> {
+            BaseImage.Contents.Dir d = onto.dirs().get(p);
+            return d == null ? null : TarEntry.directory(p, d.mode(), d.uid(), d.gid(), mtime);
+        });
         Map<String, Position> positions = new HashMap<>();
         try {
             for (int i = 0; i < spec.files().size(); i++) {
@@ -51,10 +64,12 @@ final class FilesLayer {
             if (!spec.accounts().isEmpty()) {
                 String origin = "accounts at " + spec.accounts().at();
                 positions.put(origin, spec.accounts().at());
-                for (TarEntry e : AccountFiles.files(spec.accounts(), mtime)) {
+                List<TarEntry> files = onto == null ? AccountFiles.files(spec.accounts(), mtime)
+                        : AccountFiles.files(spec.accounts(), mtime, onto.passwd(), onto.group());
+                for (TarEntry e : files) {
                     tree.add(e, origin);
                 }
-                for (TarEntry e : AccountFiles.homes(spec.accounts(), mtime)) {
+                for (TarEntry e : AccountFiles.homes(spec.accounts(), mtime, onto != null && onto.passwd() != null)) {
                     tree.addDefault(e, origin);
                 }
             }

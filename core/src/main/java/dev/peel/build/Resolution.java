@@ -59,21 +59,101 @@ public final class Resolution {
     public static Map<String, Resolver.Result> resolve(Spec spec, List<String> archs, Map<String, String> env, Path etcApt,
                                                        Consumer<String> warnings, Instant now, Cache cache)
             throws SpecException, RepositoryException, Resolver.ResolveException {
-        return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, new LinkedHashMap<>());
+        return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, new LinkedHashMap<>(), Map.of());
+    }
+
+    /**
+     * Resolves the spec's packages for each arch on its base image ({@code base} null: none), whose installed
+     * packages are not installed again; {@code archs} empty means every arch of the base.
+     */
+    public static Map<String, Resolver.Result> resolve(Spec spec, List<String> archs, BuildOptions.Host host, BaseImage base)
+            throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
+        List<String> wanted = base != null ? base.archsFor(archs) : archs;
+        return resolveWithUniverses(spec, wanted, host.env(), host.etcApt(), host.warnings(), host.now(), host.cache(),
+                new LinkedHashMap<>(), installed(spec, wanted, base, host.warnings()));
     }
 
     /** Resolves the spec's packages into a lock, in memory. */
     public static Lock locked(Spec spec, List<String> archs, Map<String, String> env, Path etcApt, Consumer<String> warnings,
                               Instant now, Cache cache) throws SpecException, RepositoryException, Resolver.ResolveException {
         Map<String, Universe> universes = new LinkedHashMap<>();
-        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes);
+        Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes,
+                Map.of());
         return Lock.of(request(spec.debian()), universes, results);
+    }
+
+    /**
+     * The spec's lock, in memory: its base pinned (the digest its reference names now, and each arch's manifest)
+     * and its packages resolved on that base. {@code archs} empty means every arch of the base. A spec on a base
+     * with no packages gets a lock that pins only the base.
+     */
+    public static Lock locked(Spec spec, List<String> archs, BuildOptions.Host host, BaseImage base)
+            throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
+        if (base == null) {
+            return locked(spec, archs, host.env(), host.etcApt(), host.warnings(), host.now(), host.cache());
+        }
+        List<String> wanted = base.archsFor(archs);
+        Lock lock;
+        if (hasPackages(spec)) {
+            Map<String, Universe> universes = new LinkedHashMap<>();
+            Map<String, Resolver.Result> results = resolveWithUniverses(spec, wanted, host.env(), host.etcApt(), host.warnings(),
+                    host.now(), host.cache(), universes, installed(spec, wanted, base, host.warnings()));
+            for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
+                if (!e.getValue().kept().isEmpty()) {
+                    host.warnings().accept("the base " + base.spec().written() + " has for " + e.getKey() + " already "
+                            + String.join(", ", e.getValue().kept().values().stream().map(p -> p.name() + " " + p.version()).toList())
+                            + "; not installed again");
+                }
+            }
+            lock = Lock.of(request(spec.debian()), universes, results);
+        } else {
+            lock = new Lock(null, List.of(), Map.of());
+        }
+        return lock.withBase(base.locked(wanted));
+    }
+
+    /** Locks the spec (opening its base, if any, through {@code client}) and writes the lock beside it. */
+    public static Lock lock(Spec spec, List<String> archs, BuildOptions.Host host, dev.peel.registry.RegistryClient client)
+            throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
+        if (spec.base() == null) {
+            return lock(spec, archs, host.env(), host.etcApt(), host.warnings(), host.now(), host.cache());
+        }
+        try (BaseImage base = BaseImage.open(spec.base(), null, client, host.cache())) {
+            return write(spec, locked(spec, archs, host, base));
+        }
+    }
+
+    /** True if the spec installs Debian packages. */
+    static boolean hasPackages(Spec spec) {
+        return spec.debian() != null && !spec.debian().packages().isEmpty();
+    }
+
+    /** The packages the base has installed, per arch (none without a base). */
+    private static Map<String, Map<String, dev.peel.debian.Pkg>> installed(Spec spec, List<String> archs, BaseImage base,
+                                                                          Consumer<String> warnings)
+            throws SpecException, java.io.IOException {
+        Map<String, Map<String, dev.peel.debian.Pkg>> out = new LinkedHashMap<>();
+        if (base == null || !hasPackages(spec)) {
+            return out;
+        }
+        for (String arch : archs) {
+            try {
+                out.put(arch, base.contents(arch).installed(arch));
+            } catch (IllegalArgumentException e) {
+                throw new SpecException(base.spec().at(), "the base " + base.spec().written() + " has a dpkg database peel"
+                        + " cannot read (" + e.getMessage() + ")");
+            }
+        }
+        return out;
     }
 
     /** Resolves and writes the spec's lock next to it ({@link #lockPath}), atomically; returns it. */
     public static Lock lock(Spec spec, List<String> archs, Map<String, String> env, Path etcApt, Consumer<String> warnings,
                             Instant now, Cache cache) throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
-        Lock lock = locked(spec, archs, env, etcApt, warnings, now, cache);
+        return write(spec, locked(spec, archs, env, etcApt, warnings, now, cache));
+    }
+
+    private static Lock write(Spec spec, Lock lock) throws java.io.IOException {
         Path target = lockPath(spec);
         Path tmp = java.nio.file.Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
         try {
@@ -100,11 +180,15 @@ public final class Resolution {
     /** Why the spec's lock file (if any) is stale, or null when there is none or it is current. */
     public static String staleLock(Spec spec, List<String> archs) {
         Path p = lockPath(spec);
-        if (!java.nio.file.Files.isRegularFile(p) || spec.debian() == null) {
+        if (!java.nio.file.Files.isRegularFile(p) || (spec.debian() == null && spec.base() == null)) {
             return null;
         }
         try {
-            String why = Lock.parse(java.nio.file.Files.readAllBytes(p)).staleness(request(spec.debian()), archs);
+            Lock lock = Lock.parse(java.nio.file.Files.readAllBytes(p));
+            String why = spec.base() == null && lock.base() == null && lock.request() != null && spec.debian() != null
+                    ? lock.staleness(request(spec.debian()), archs)
+                    : lock.staleness(hasPackages(spec) ? request(spec.debian()) : null,
+                            spec.base() == null ? null : spec.base().written(), archs);
             return why == null ? null : p.getFileName() + " is stale: " + why + "; run peel lock";
         } catch (java.io.IOException | IllegalArgumentException e) {
             return p.getFileName() + " cannot be read (" + e.getMessage() + "); run peel lock";
@@ -113,7 +197,8 @@ public final class Resolution {
 
     private static Map<String, Resolver.Result> resolveWithUniverses(Spec spec, List<String> archs, Map<String, String> env,
                                                                      Path etcApt, Consumer<String> warnings, Instant now,
-                                                                     Cache cache, Map<String, Universe> universes)
+                                                                     Cache cache, Map<String, Universe> universes,
+                                                                     Map<String, Map<String, dev.peel.debian.Pkg>> installed)
             throws SpecException, RepositoryException, Resolver.ResolveException {
         Spec.Debian d = spec.debian();
         if (d == null || d.packages().isEmpty()) {
@@ -135,7 +220,8 @@ public final class Resolution {
                 work.put(arch, pool.submit(() -> {
                     Universe u = sources.universe(arch, now);
                     try {
-                        return new Object[] {u, new Resolver(u, d.transitive(), d.exclude()).resolve(d.packages())};
+                        return new Object[] {u, new Resolver(u, d.transitive(), d.exclude(), installed.getOrDefault(arch, Map.of()))
+                                .resolve(d.packages())};
                     } catch (Resolver.ResolveException e) {
                         throw new Resolver.ResolveException("for " + arch + ": " + e.getMessage());
                     }

@@ -12,10 +12,39 @@ import java.util.TreeMap;
  * A lock: what a spec's Debian packages resolved to, as pure data — per arch, every package's exact
  * version, source package, suite and component, pool path, SHA256 and size; the sources with the digest
  * of the InRelease each was read from; and the request it answers, to tell when it went stale. Building
- * from a lock needs no index: the pool path and hash of every .deb are in it.
+ * from a lock needs no index: the pool path and hash of every .deb are in it. A spec built on an image
+ * also has its base pinned: the reference as written and the digest it named when the lock was made.
+ *
+ * @param request null when the spec installs no Debian packages (a lock then pins only the base)
+ * @param base null when the spec builds on no image
  */
-public record Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs) {
+public record Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs, LockedBase base) {
     public static final int VERSION = 1;
+
+    public Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs) {
+        this(request, sources, archs, null);
+    }
+
+    /**
+     * The image a spec builds on, as locked.
+     *
+     * @param ref the spec's {@code base:} as written (a change makes the lock stale)
+     * @param name the reference fully qualified, with its tag ({@code org.opencontainers.image.base.name}); null
+     *             for a layout
+     * @param digest what the reference named when locked: an index, or a manifest for a one-platform image
+     * @param platforms per Debian arch, the digest of that platform's manifest under {@code digest}
+     */
+    public record LockedBase(String ref, String name, dev.peel.oci.Digest digest, String mediaType, long size,
+                             Map<String, dev.peel.oci.Digest> platforms) {
+        public LockedBase {
+            platforms = java.util.Collections.unmodifiableMap(new TreeMap<>(platforms));
+        }
+    }
+
+    /** The same packages with the base pinned. */
+    public Lock withBase(LockedBase b) {
+        return new Lock(request, sources, archs, b);
+    }
 
     /** What was asked: the spec's suite, package requests (as written), resolution mode and exclusions. */
     public record Request(String suite, List<String> packages, String resolve, List<String> exclude) {
@@ -55,12 +84,26 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
     public byte[] toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("lockVersion", VERSION);
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("suite", request.suite());
-        req.put("packages", request.packages());
-        req.put("resolve", request.resolve());
-        req.put("exclude", request.exclude());
-        m.put("request", req);
+        if (base != null) {
+            Map<String, Object> b = new LinkedHashMap<>();
+            b.put("ref", base.ref());
+            b.put("name", base.name());
+            b.put("digest", base.digest().toString());
+            b.put("mediaType", base.mediaType());
+            b.put("size", base.size());
+            Map<String, Object> ps = new TreeMap<>();
+            base.platforms().forEach((arch, d) -> ps.put(arch, d.toString()));
+            b.put("platforms", ps);
+            m.put("base", b);
+        }
+        if (request != null) {
+            Map<String, Object> req = new LinkedHashMap<>();
+            req.put("suite", request.suite());
+            req.put("packages", request.packages());
+            req.put("resolve", request.resolve());
+            req.put("exclude", request.exclude());
+            m.put("request", req);
+        }
         List<Object> src = new ArrayList<>();
         for (LockedSource s : sources) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -102,9 +145,26 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
         if (!(v instanceof Long l) || l != VERSION) {
             throw new IllegalArgumentException("lockVersion " + v + " is not one this peel reads (" + VERSION + ")");
         }
-        Map<String, Object> req = Json.obj(m, "request");
-        Request request = new Request(Json.str(req, "suite"), strings(Json.arr(req, "packages")), Json.str(req, "resolve"),
-                strings(Json.arr(req, "exclude")));
+        Request request = null;
+        if (m.get("request") != null) {
+            Map<String, Object> req = Json.obj(m, "request");
+            request = new Request(Json.str(req, "suite"), strings(Json.arr(req, "packages")), Json.str(req, "resolve"),
+                    strings(Json.arr(req, "exclude")));
+        }
+        LockedBase base = null;
+        if (m.get("base") != null) {
+            Map<String, Object> b = Json.obj(m, "base");
+            String digest = Json.str(b, "digest");
+            if (Json.str(b, "ref") == null || digest == null || Json.str(b, "mediaType") == null) {
+                throw new IllegalArgumentException("the base has no ref, digest or mediaType");
+            }
+            Map<String, dev.peel.oci.Digest> platforms = new TreeMap<>();
+            for (Map.Entry<String, String> e : Json.strings(b, "platforms").entrySet()) {
+                platforms.put(e.getKey(), dev.peel.oci.Digest.parse(e.getValue()));
+            }
+            base = new LockedBase(Json.str(b, "ref"), Json.str(b, "name"), dev.peel.oci.Digest.parse(digest),
+                    Json.str(b, "mediaType"), Json.num(b, "size"), platforms);
+        }
         List<LockedSource> sources = new ArrayList<>();
         for (Object o : Json.arr(m, "sources")) {
             @SuppressWarnings("unchecked")
@@ -128,7 +188,31 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
             }
             archs.put(e.getKey(), ps);
         }
-        return new Lock(request, sources, archs);
+        return new Lock(request, sources, archs, base);
+    }
+
+    /**
+     * Why this lock does not answer {@code now} on the base written {@code baseRef} (null: none) for
+     * {@code wantedArchs}, or null if it does. {@code now} is null when the spec installs no packages.
+     */
+    public String staleness(Request now, String baseRef, List<String> wantedArchs) {
+        String was = base == null ? null : base.ref();
+        if (!java.util.Objects.equals(was, baseRef)) {
+            return was == null ? "the spec now builds on " + baseRef : baseRef == null ? "the spec no longer builds on " + was
+                    : "the base changed from " + was + " to " + baseRef;
+        }
+        if (base != null && !base.platforms().keySet().containsAll(wantedArchs)) {
+            List<String> missing = new ArrayList<>(wantedArchs);
+            missing.removeAll(base.platforms().keySet());
+            return "it pins no base image for " + missing;
+        }
+        if (now == null || request == null) {
+            if (now != request) {
+                return now == null ? "the spec no longer installs Debian packages" : "the spec now installs Debian packages";
+            }
+            return null;
+        }
+        return staleness(now, wantedArchs);
     }
 
     /** Why this lock does not answer {@code now} for {@code wantedArchs}, or null if it does. */

@@ -18,6 +18,11 @@ import java.util.TreeMap;
  * <p>Where apt would stop because the candidate is too new for a versioned dependency, the newest version
  * of the other suites that satisfies it is taken instead (one version per package still: a later
  * dependency that the chosen version cannot meet is an error naming both chains).
+ *
+ * <p>On a base image, the packages it already has count as installed, as on a system apt installs into: a
+ * dependency they satisfy (by name or Provides) is not installed again, and a requested package already
+ * there at an acceptable version is skipped. A requested version the installed one does not satisfy is
+ * installed over it, as an upgrade would.
  */
 public final class Resolver {
     /** A request or dependency that cannot be met, with the chain that led to it. */
@@ -27,8 +32,15 @@ public final class Resolver {
         }
     }
 
-    /** The closure, by name, and for each package the chain that pulled it in. */
-    public record Result(Map<String, Pkg> packages, Map<String, String> why) {
+    /**
+     * The closure, by name, and for each package the chain that pulled it in; {@code kept} are the installed
+     * packages (on a base image) that a request or dependency named and that are not installed again.
+     */
+    public record Result(Map<String, Pkg> packages, Map<String, String> why, Map<String, Pkg> kept) {
+        public Result(Map<String, Pkg> packages, Map<String, String> why) {
+            this(packages, why, Map.of());
+        }
+
         /** The lines {@code peel resolve} prints: {@code name version arch}, sorted by name. */
         public List<String> lines() {
             List<String> out = new ArrayList<>();
@@ -40,23 +52,36 @@ public final class Resolver {
     private final Universe universe;
     private final boolean transitive;
     private final Set<String> exclude;
+    private final Map<String, Pkg> installed;
     private final Map<String, Pkg> marked = new LinkedHashMap<>();
+    private final Map<String, Pkg> kept = new TreeMap<>();
     private final Map<String, String> why = new LinkedHashMap<>();
 
     public Resolver(Universe universe, boolean transitive, Set<String> exclude) {
+        this(universe, transitive, exclude, Map.of());
+    }
+
+    /** A resolver for a system that already has {@code installed} (by name; a base image's packages). */
+    public Resolver(Universe universe, boolean transitive, Set<String> exclude, Map<String, Pkg> installed) {
         this.universe = universe;
         this.transitive = transitive;
         this.exclude = Set.copyOf(exclude);
+        this.installed = Map.copyOf(installed);
     }
 
     public Result resolve(List<Relation> requests) throws ResolveException {
         for (Relation r : requests) {
+            Pkg there = installed.get(r.name());
+            if (there != null && r.accepts(there.version()) && archOk(r, there) && !marked.containsKey(r.name())) {
+                kept.put(there.name(), there);
+                continue;
+            }
             Pkg p = requested(r);
             why.putIfAbsent(p.name(), "requested" + (r.name().equals(p.name()) ? "" : " as " + r));
             mark(p, new ArrayList<>(List.of(p.name())));
         }
         checkConflicts();
-        return new Result(new TreeMap<>(marked), why);
+        return new Result(new TreeMap<>(marked), why, kept);
     }
 
     private Pkg requested(Relation r) throws ResolveException {
@@ -119,6 +144,25 @@ public final class Resolver {
             for (Pkg p : marked.values()) {
                 for (Relation pr : p.provides()) {
                     if (pr.name().equals(r.name()) && provideAccepts(r, pr)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        // What the base has counts only where the closure does not install another version over it.
+        for (Relation r : group) {
+            Pkg i = installed.get(r.name());
+            if (i != null && !marked.containsKey(i.name()) && r.accepts(i.version()) && archOk(r, i)) {
+                kept.put(i.name(), i);
+                return true;
+            }
+            for (Pkg p : installed.values()) {
+                if (marked.containsKey(p.name())) {
+                    continue;
+                }
+                for (Relation pr : p.provides()) {
+                    if (pr.name().equals(r.name()) && provideAccepts(r, pr)) {
+                        kept.put(p.name(), p);
                         return true;
                     }
                 }

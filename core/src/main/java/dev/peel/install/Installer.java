@@ -59,6 +59,14 @@ public final class Installer implements AutoCloseable {
     public record ArchLayers(String arch, List<InstalledLayer> layers, MergedUsr usr) {
     }
 
+    /**
+     * The image an arch's packages go on: its top-level symlinks (name → target), whose merged-/usr aliases the
+     * packages follow, and its layers, whose libraries a generated ld.so.cache lists too; {@code id} (its manifest
+     * digest) tells cached generated layers apart.
+     */
+    public record Base(Map<String, String> links, List<dev.peel.image.Layer> layers, String id) {
+    }
+
     /** A package set that cannot be installed as locked (overlapping files, a broken .deb). */
     public static final class InstallException extends Exception {
         public InstallException(String message) {
@@ -91,6 +99,15 @@ public final class Installer implements AutoCloseable {
     /** Every arch's layers, built (or found in the cache) in parallel. */
     public Map<String, ArchLayers> install(Lock lock, List<String> archs)
             throws RepositoryException, InstallException, IOException {
+        return install(lock, archs, Map.<String, Base>of());
+    }
+
+    /**
+     * As {@link #install(Lock, List)}, on a base image per arch (absent: none): where the base has
+     * {@code bin → usr/bin} (merged /usr), packages follow it as they follow base-files' links.
+     */
+    public Map<String, ArchLayers> install(Lock lock, List<String> archs, Map<String, Base> bases)
+            throws RepositoryException, InstallException, IOException {
         Map<String, List<Lock.LockedPackage>> sets = new LinkedHashMap<>();
         for (String arch : archs) {
             List<Lock.LockedPackage> ps = lock.archs().get(arch);
@@ -108,7 +125,10 @@ public final class Installer implements AutoCloseable {
         }
         Map<String, MergedUsr> usr = new LinkedHashMap<>();
         for (String arch : archs) {
-            usr.put(arch, aliases(sets.get(arch)));
+            Base b = bases.get(arch);
+            Map<String, String> links = new TreeMap<>(b == null ? Map.of() : b.links());
+            links.putAll(links(sets.get(arch)));
+            usr.put(arch, MergedUsr.of(links));
         }
         Map<String, PackageLayer> hits = new HashMap<>();
         Map<String, Lock.LockedPackage> misses = new LinkedHashMap<>();
@@ -161,7 +181,7 @@ public final class Installer implements AutoCloseable {
             List<PackageLayer> ordered = order(built, arch);
             List<InstalledLayer> ls = new ArrayList<>(options.budget() == null ? single(ordered) : grouped(ordered, options.budget()));
             if (options.generate().any()) {
-                ls.add(generated(sets.get(arch), ordered, usr.get(arch), arch));
+                ls.add(generated(sets.get(arch), ordered, usr.get(arch), arch, bases.get(arch)));
             }
             out.put(arch, new ArchLayers(arch, List.copyOf(ls), usr.get(arch)));
         }
@@ -182,7 +202,8 @@ public final class Installer implements AutoCloseable {
     }
 
     /** The layer of files made from the packages (CA bundle, os-release), from the cache or made now. */
-    private InstalledLayer generated(List<Lock.LockedPackage> set, List<PackageLayer> layers, MergedUsr usr, String arch)
+    private InstalledLayer generated(List<Lock.LockedPackage> set, List<PackageLayer> layers, MergedUsr usr, String arch,
+                                     Base base)
             throws RepositoryException, IOException, InstallException {
         dev.peel.spec.Spec.Generate g = options.generate();
         Map<String, Lock.LockedPackage> from = new TreeMap<>();
@@ -198,6 +219,10 @@ public final class Installer implements AutoCloseable {
         }
         List<String> needed = Generated.sources(g);
         String key = Generated.key(g, from, usr, options.filter(), options.epoch(), options.compression(), options.level());
+        if (base != null && g.ldCache()) {
+            // The cache lists the base's libraries too: another base is another layer.
+            key = Digest.of((key + "\non " + base.id()).getBytes(StandardCharsets.UTF_8)).hex();
+        }
         BlobLayer layer = Generated.cached(cache, key);
         if (layer == null) {
             Map<String, Path> debs = new TreeMap<>();
@@ -214,7 +239,7 @@ public final class Installer implements AutoCloseable {
             }
             java.util.Set<String> paths = new java.util.HashSet<>();
             layers.forEach(l -> l.entries().forEach(e -> paths.add(e.path())));
-            byte[] ldCache = g.ldCache() ? ldCache(layers, arch) : null;
+            byte[] ldCache = g.ldCache() ? ldCache(layers, arch, base) : null;
             layer = Generated.build(cache, key, g, from, debs, scripts, paths, ldCache, usr, options.filter(), options.epoch(),
                     options.compression(), options.level());
         }
@@ -237,14 +262,18 @@ public final class Installer implements AutoCloseable {
         return new InstalledLayer(layer, "generated " + String.join(", ", what), List.copyOf(needed));
     }
 
-    /** The ld.so.cache of an arch's package layers: their merged tree, libraries' ELF headers read. */
-    private static byte[] ldCache(List<PackageLayer> layers, String arch) throws IOException, InstallException {
+    /**
+     * The ld.so.cache of an arch's package layers (on the base's, which it replaces in the image): their merged
+     * tree, libraries' ELF headers read.
+     */
+    private static byte[] ldCache(List<PackageLayer> layers, String arch, Base base) throws IOException, InstallException {
         Multiarch m = Multiarch.of(arch);
         if (m == null) {
             throw new InstallException("generate ld-cache does not know the ELF machine of " + arch);
         }
-        dev.peel.check.ElfTree tree = dev.peel.check.ElfTree.read(layers.stream().map(PackageLayer::layer).toList(),
-                p -> LdCache.isDso(p.substring(p.lastIndexOf('/') + 1)));
+        List<dev.peel.image.Layer> all = new ArrayList<>(base == null ? List.of() : base.layers());
+        layers.forEach(l -> all.add(l.layer()));
+        dev.peel.check.ElfTree tree = dev.peel.check.ElfTree.read(all, p -> LdCache.isDso(p.substring(p.lastIndexOf('/') + 1)));
         List<LdCache.Entry> entries = LdCache.entries(tree, m.triplet(), m.elfClass(), m.machine());
         return LdCache.bytes(entries, m.bigEndian());
     }
@@ -253,11 +282,11 @@ public final class Installer implements AutoCloseable {
         progress.detail(done.incrementAndGet() + "/" + Math.max(total, done.get()) + " packages");
     }
 
-    /** The merged-/usr aliases base-files gives this set (none without base-files). */
-    private MergedUsr aliases(List<Lock.LockedPackage> set) throws RepositoryException, IOException, InstallException {
+    /** The top-level symlinks of this set's base-files, whose merged-/usr aliases apply (none without base-files). */
+    private Map<String, String> links(List<Lock.LockedPackage> set) throws RepositoryException, IOException, InstallException {
         Lock.LockedPackage bf = set.stream().filter(p -> p.name().equals("base-files")).findFirst().orElse(null);
         if (bf == null) {
-            return MergedUsr.NONE;
+            return Map.of();
         }
         var hit = cache.getDerived("usr-aliases", bf.sha256());
         if (hit.isPresent()) {
@@ -268,7 +297,7 @@ public final class Installer implements AutoCloseable {
                     links.put(line.substring(0, eq), line.substring(eq + 1));
                 }
             }
-            return MergedUsr.of(links);
+            return links;
         }
         Path deb = join(downloads.fetch(bf).thenApply(x -> x));
         Map<String, String> links = new TreeMap<>();
@@ -283,7 +312,7 @@ public final class Installer implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         usr.aliases().forEach((k, v) -> b.append(k).append(' ').append(v).append('\n'));
         cache.putDerived("usr-aliases", bf.sha256(), b.toString().getBytes(StandardCharsets.UTF_8));
-        return usr;
+        return usr.aliases();
     }
 
     private static <T> T join(CompletableFuture<T> f) throws RepositoryException, IOException, InstallException {

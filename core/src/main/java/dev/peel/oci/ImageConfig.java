@@ -16,10 +16,18 @@ import java.util.TreeSet;
 public record ImageConfig(String created, String os, String architecture, String variant, Container config,
                           List<Digest> diffIds, List<History> history) {
 
-    /** How a container from this image runs (the {@code config} member). */
+    /**
+     * How a container from this image runs (the {@code config} member).
+     *
+     * @param others members peel does not model (Healthcheck, Shell, OnBuild, …) as read, written back as they
+     *               were: an image built on a base keeps them
+     */
     public record Container(String user, SortedSet<String> exposedPorts, List<String> env, List<String> entrypoint,
                             List<String> cmd, String workingDir, SortedMap<String, String> labels,
-                            String stopSignal, SortedSet<String> volumes) {
+                            String stopSignal, SortedSet<String> volumes, SortedMap<String, Object> others) {
+        private static final java.util.Set<String> MODELLED = java.util.Set.of("User", "ExposedPorts", "Env", "Entrypoint",
+                "Cmd", "WorkingDir", "Labels", "StopSignal", "Volumes");
+
         public Container {
             exposedPorts = exposedPorts == null ? new TreeSet<>() : new TreeSet<>(exposedPorts);
             env = env == null ? List.of() : List.copyOf(env);
@@ -27,6 +35,14 @@ public record ImageConfig(String created, String os, String architecture, String
             cmd = cmd == null ? null : List.copyOf(cmd);
             labels = labels == null ? new TreeMap<>() : new TreeMap<>(labels);
             volumes = volumes == null ? new TreeSet<>() : new TreeSet<>(volumes);
+            others = others == null ? new TreeMap<>() : new TreeMap<>(others);
+            others.keySet().removeAll(MODELLED);
+        }
+
+        public Container(String user, SortedSet<String> exposedPorts, List<String> env, List<String> entrypoint,
+                         List<String> cmd, String workingDir, SortedMap<String, String> labels, String stopSignal,
+                         SortedSet<String> volumes) {
+            this(user, exposedPorts, env, entrypoint, cmd, workingDir, labels, stopSignal, volumes, null);
         }
 
         public static Container empty() {
@@ -34,7 +50,7 @@ public record ImageConfig(String created, String os, String architecture, String
         }
 
         Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>(others);
             if (user != null && !user.isEmpty()) {
                 m.put("User", user);
             }
@@ -73,7 +89,8 @@ public record ImageConfig(String created, String os, String architecture, String
             return new Container(Json.str(m, "User"), new TreeSet<>(Json.obj(m, "ExposedPorts").keySet()),
                     strings(Json.arr(m, "Env")), m.get("Entrypoint") instanceof List ? strings(Json.arr(m, "Entrypoint")) : null,
                     m.get("Cmd") instanceof List ? strings(Json.arr(m, "Cmd")) : null, Json.str(m, "WorkingDir"),
-                    Json.strings(m, "Labels"), Json.str(m, "StopSignal"), new TreeSet<>(Json.obj(m, "Volumes").keySet()));
+                    Json.strings(m, "Labels"), Json.str(m, "StopSignal"), new TreeSet<>(Json.obj(m, "Volumes").keySet()),
+                    new TreeMap<>(m));
         }
     }
 

@@ -122,7 +122,8 @@ public final class Presets {
     /** A user's spec (its root mapping) with the preset it names as {@code base} merged below it. */
     static MappingNode resolveBase(MappingNode user, Yaml y) throws SpecException {
         Node base = value(user, "base");
-        if (base instanceof ScalarNode s && !s.getValue().equals("scratch") && exists(s.getValue())) {
+        if (base instanceof ScalarNode s && !s.getValue().equals("scratch") && !SpecParser.isImage(s.getValue())
+                && exists(s.getValue())) {
             return merge(load(s.getValue(), y.at(s), 1), without(user, "base"));
         }
         return user;

@@ -11,11 +11,14 @@ import java.util.SortedMap;
  * A validated image spec. Paths in {@link FileSpec} are normalized image paths; sources are resolved
  * against the spec's folder; owners are numeric.
  *
+ * @param archs the Debian archs to build; empty only when the spec names none and builds on an image
+ *              ({@link #base()}), which then means every platform of that image
+ * @param base null for scratch and for presets (merged into the spec as it is read); else the image built on
  * @param created null when the spec does not say (then SOURCE_DATE_EPOCH, then 1970)
  * @param compression null when the spec does not say (then gzip)
  * @param layeringBudget null for a layer per package, else the most package layers the image may have
  */
-public record Spec(Path file, String displayName, List<String> archs, String base, Instant created,
+public record Spec(Path file, String displayName, List<String> archs, Base base, Instant created,
                    Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
                    List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
                    SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian,
@@ -25,6 +28,22 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
     public Spec withArchs(List<String> other) {
         return new Spec(file, displayName, List.copyOf(other), base, created, compression, files, accounts, entrypoint, cmd, env,
                 workdir, ports, labels, annotations, debian, layeringBudget, generate);
+    }
+
+    /** An image the spec builds on, as written at {@code at}. */
+    public sealed interface Base {
+        /** The value of {@code base:} as the spec wrote it (what a lock records, to tell when it went stale). */
+        String written();
+
+        Position at();
+    }
+
+    /** An image in a registry ({@code docker://REF}, or a reference whose first component is a registry host). */
+    public record RegistryBase(String written, dev.peel.registry.Reference ref, Position at) implements Base {
+    }
+
+    /** An OCI layout directory or archive ({@code oci:DIR[:TAG]}), the path resolved against the spec's folder. */
+    public record LayoutBase(String written, Path path, String tag, Position at) implements Base {
     }
 
     /**
@@ -66,8 +85,20 @@ public record Spec(Path file, String displayName, List<String> archs, String bas
         public enum Kind { FILE, TREE, DIRECTORY, SYMLINK, HARDLINK }
     }
 
-    /** The {@code accounts} section, with root filled in. */
-    public record Accounts(List<Group> groups, List<User> users, String runAs, Position at) {
+    /**
+     * The {@code accounts} section, with root filled in.
+     *
+     * @param runAs a uid[:gid]; on an image base also a user name the spec does not declare, looked up in the
+     *              base's /etc/passwd when the image is built
+     * @param rootUserAdded root was not declared and peel added it (a base's own root line then wins)
+     * @param rootGroupAdded the same for the root group
+     */
+    public record Accounts(List<Group> groups, List<User> users, String runAs, Position at, boolean rootUserAdded,
+                           boolean rootGroupAdded) {
+        public Accounts(List<Group> groups, List<User> users, String runAs, Position at) {
+            this(groups, users, runAs, at, false, false);
+        }
+
         public static Accounts none() {
             return new Accounts(List.of(), List.of(), null, null);
         }

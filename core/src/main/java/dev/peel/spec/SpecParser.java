@@ -85,6 +85,8 @@ public final class SpecParser {
         final Path dir;
         final Path file;
         final String name;
+        /** The spec builds on a registry image or layout, whose /etc/passwd may name its run-as user. */
+        boolean onImage;
 
         Run(Yaml y, Path dir, Path file, String name) {
             this.y = y;
@@ -109,6 +111,20 @@ public final class SpecParser {
         Spec spec(Node root) throws SpecException {
             Map<String, Node> top = y.mapping(root, "the spec", TOP);
 
+            Spec.Base base = null;
+            if (present(top, "base")) {
+                String written = y.string(top.get("base"), "base");
+                base = imageBase(written, dir, y.at(top.get("base")));
+                if (base == null && !written.equals("scratch")) {
+                    throw new SpecException(y.at(top.get("base")), "base '" + written + "' is neither scratch nor a preset,"
+                            + " a registry reference or an OCI layout",
+                            "use scratch (the empty image), one of: " + String.join(", ",
+                                    Presets.all().stream().map(Presets.Preset::name).toList()) + " (peel presets),"
+                                    + " a reference with its registry (registry.example/team/app:1, docker://REF) or oci:DIR[:TAG]");
+                }
+            }
+            onImage = base != null;
+
             List<String> archs = new ArrayList<>();
             if (present(top, "archs")) {
                 List<Node> items = y.sequence(top.get("archs"), "archs");
@@ -126,7 +142,7 @@ public final class SpecParser {
                     }
                     archs.add(a);
                 }
-            } else {
+            } else if (base == null) {
                 String host = Platform.hostDebianArch();
                 if (Platform.ofDebianArch(host).isEmpty()) {
                     throw new SpecException(new Position(name, 1, 1), "the host's architecture '" + host
@@ -134,16 +150,6 @@ public final class SpecParser {
                             "add archs: [...] with Debian architecture names: " + String.join(", ", Platform.debianArchs()));
                 }
                 archs.add(host);
-            }
-
-            String base = "scratch";
-            if (present(top, "base")) {
-                base = y.string(top.get("base"), "base");
-                if (!base.equals("scratch")) {
-                    throw new SpecException(y.at(top.get("base")), "base '" + base + "' is neither scratch nor a preset",
-                            "use scratch (the empty image) or one of: " + String.join(", ",
-                                    Presets.all().stream().map(Presets.Preset::name).toList()) + " (peel presets)");
-                }
             }
 
             Instant created = present(top, "created") ? instant(top.get("created")) : null;
@@ -503,17 +509,20 @@ public final class SpecParser {
             }
             for (Spec.Group g : groups) {
                 for (String member : g.members()) {
-                    if (!userByName.containsKey(member) && !member.equals("root")) {
+                    // On an image base, a member may be one of the base's own users.
+                    if (!userByName.containsKey(member) && !member.equals("root") && !onImage) {
                         throw new SpecException(g.at(), "group '" + g.name() + "' lists member '" + member
                                 + "', who is not a declared user");
                     }
                 }
             }
             // Every image with accounts has root, as every tool expects.
-            if (!userById.containsKey(0L) && !userByName.containsKey("root")) {
+            boolean rootUserAdded = !userById.containsKey(0L) && !userByName.containsKey("root");
+            if (rootUserAdded) {
                 users.add(0, new Spec.User("root", 0, 0, "/root", "/sbin/nologin", "root", at));
             }
-            if (!groupById.containsKey(0L) && !groupByName.containsKey("root")) {
+            boolean rootGroupAdded = !groupById.containsKey(0L) && !groupByName.containsKey("root");
+            if (rootGroupAdded) {
                 groups.add(0, new Spec.Group("root", 0, List.of(), at));
             }
             String runAs = null;
@@ -526,12 +535,15 @@ public final class SpecParser {
                 } else if (r.matches("[0-9]{1,10}(:[0-9]{1,10})?")
                         && java.util.Arrays.stream(r.split(":")).allMatch(id -> Long.parseLong(id) <= MAX_ID)) {
                     runAs = r;
+                } else if (onImage && NAME.matcher(r).matches()) {
+                    // Looked up in the base's /etc/passwd when the image is built.
+                    runAs = r;
                 } else {
                     throw new SpecException(y.at(n), "run-as '" + r + "' is neither a declared user nor a uid[:gid]",
                             "declare it under accounts.users or write a number such as 65532");
                 }
             }
-            return new Spec.Accounts(List.copyOf(groups), List.copyOf(users), runAs, at);
+            return new Spec.Accounts(List.copyOf(groups), List.copyOf(users), runAs, at, rootUserAdded, rootGroupAdded);
         }
 
         private String accountName(Map<String, Node> m, String what, Node item) throws SpecException {
@@ -751,6 +763,57 @@ public final class SpecParser {
                 throw new SpecException(y.at(n), what + ".owner '" + s + "': gid out of range");
             }
             return new long[] {uid, gid};
+        }
+    }
+
+    /**
+     * Whether a {@code base:} value names an image rather than a preset: {@code oci:}/{@code oci-archive:},
+     * {@code docker://}, or a reference whose first path component is a registry host (it has a '.' or ':' or
+     * is localhost, as docker tells registries from Docker Hub names). {@code base:nonroot} stays a preset.
+     */
+    static boolean isImage(String written) {
+        return written.startsWith("oci:") || written.startsWith("oci-archive:") || written.startsWith("docker://")
+                || dev.peel.registry.Reference.hasRegistry(written);
+    }
+
+    /** The image a {@code base:} value names, relative layout paths resolved against {@code dir}; null for a preset. */
+    static Spec.Base imageBase(String written, Path dir, Position at) throws SpecException {
+        if (!isImage(written)) {
+            return null;
+        }
+        if (written.startsWith("oci:") || written.startsWith("oci-archive:")) {
+            String rest = written.substring(written.indexOf(':') + 1);
+            if (rest.isEmpty()) {
+                throw new SpecException(at, "base '" + written + "' names no layout", "write oci:DIR or oci:DIR:TAG");
+            }
+            Path p;
+            String tag = null;
+            try {
+                p = dir.resolve(rest).normalize();
+                int colon = rest.lastIndexOf(':');
+                // A colon after the last slash separates a tag, unless the whole text is an existing path.
+                if (!Files.exists(p) && colon > 0 && rest.indexOf('/', colon) < 0) {
+                    tag = rest.substring(colon + 1);
+                    p = dir.resolve(rest.substring(0, colon)).normalize();
+                }
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new SpecException(at, "base '" + written + "' is not a usable path: " + e.getReason());
+            }
+            if (!Files.exists(p)) {
+                throw new SpecException(at, "base '" + written + "': there is no OCI layout at " + p,
+                        "oci: paths are relative to the spec's folder; write a layout directory or archive (peel build -o, --oci-tar)");
+            }
+            if (tag != null && tag.isEmpty()) {
+                throw new SpecException(at, "base '" + written + "' has an empty tag");
+            }
+            return new Spec.LayoutBase(written, p, tag, at);
+        }
+        String ref = written.startsWith("docker://") ? written.substring("docker://".length()) : written;
+        try {
+            return new Spec.RegistryBase(written, dev.peel.registry.Reference.parse(ref), at);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(at, "base '" + written + "' is not an image reference: " + e.getMessage(),
+                    "write REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], such as registry.example/team/base:1");
         }
     }
 

@@ -40,13 +40,23 @@ public final class LayerTree {
     }
 
     private final long parentMtime;
+    private final java.util.function.Function<String, TarEntry> parents;
     private final Map<String, TarEntry> byPath = new HashMap<>();
     private final Map<String, String> origins = new HashMap<>();
     private final Map<String, Boolean> weak = new HashMap<>();
 
     /** @param parentMtime mtime of the parent directories this tree adds on its own */
     public LayerTree(long parentMtime) {
+        this(parentMtime, p -> null);
+    }
+
+    /**
+     * @param parents the entry for a parent directory this tree adds on its own, or null for 0755 root; on a
+     *                base image, the base's own directory, so a layer above does not change its mode or owner
+     */
+    public LayerTree(long parentMtime, java.util.function.Function<String, TarEntry> parents) {
         this.parentMtime = parentMtime;
+        this.parents = parents;
     }
 
     /** Adds an entry; {@code origin} says where it came from, for error messages. */
@@ -116,7 +126,8 @@ public final class LayerTree {
             while (!parent.isEmpty()) {
                 TarEntry existing = all.get(parent);
                 if (existing == null) {
-                    all.put(parent, TarEntry.directory(parent, 0755, 0, 0, parentMtime));
+                    TarEntry given = parents.apply(parent);
+                    all.put(parent, given != null ? given : TarEntry.directory(parent, 0755, 0, 0, parentMtime));
                 } else if (existing.type() != TarEntry.Type.DIRECTORY) {
                     throw new ConflictException(parent, origins.getOrDefault(parent, "?"), origins.get(p),
                             "types (a " + kind(existing) + " is used as the parent directory of /" + p + ")");

@@ -93,4 +93,39 @@ class ResolverTest {
         assertTrue(missing.getMessage().startsWith("app → mta → nothing-such: nothing-such is not available"),
                 missing.getMessage());
     }
+
+    @Test
+    void packagesTheBaseHasAreNotInstalledAgainUnlessTooOld() throws Exception {
+        Universe u = universe(STABLE, UPDATES);
+        // As a base's status.d holds them: no Status line (distroless), or "install ok installed" (peel, dpkg).
+        java.util.Map<String, byte[]> db = new java.util.LinkedHashMap<>();
+        db.put("var/lib/dpkg/status", """
+                Package: postfix
+                Status: install ok installed
+                Version: 3
+                Architecture: amd64
+                Provides: mta, default-mta
+
+                Package: removed
+                Status: deinstall ok config-files
+                Version: 1
+                Architecture: amd64
+                """.getBytes(StandardCharsets.UTF_8));
+        db.put("var/lib/dpkg/status.d/lib", "Package: lib\nVersion: 1.0\nArchitecture: amd64\n".getBytes(StandardCharsets.UTF_8));
+        java.util.Map<String, Pkg> installed = Installed.of(db, "amd64");
+        assertEquals(Set.of("postfix", "lib"), installed.keySet(), "config-files is not installed");
+
+        Resolver.Result r = new Resolver(u, true, Set.of(), installed).resolve(List.of(Relation.parse("app")));
+        assertEquals(Set.of("app"), r.packages().keySet(), "lib (<< 1.1) and mta are the base's");
+        assertEquals(Set.of("lib", "postfix"), r.kept().keySet());
+
+        // tool needs lib >= 1.1: the base's 1.0 does not do, so 1.1 is installed over it.
+        Resolver.Result t = new Resolver(u, true, Set.of(), installed).resolve(List.of(Relation.parse("tool"), Relation.parse("lib")));
+        assertEquals("1.1", t.packages().get("lib").version().toString());
+        assertEquals(Set.of("lib", "tool"), t.packages().keySet());
+
+        Resolver.Result same = new Resolver(u, false, Set.of(), installed).resolve(List.of(Relation.parse("postfix")));
+        assertTrue(same.packages().isEmpty(), "a request the base meets is skipped");
+        assertEquals(Set.of("postfix"), same.kept().keySet());
+    }
 }

@@ -208,4 +208,41 @@ class SpecParserTest {
         assertTrue(error("debian:\n  snapshot: 20250520T000000Z\n  mirror: http://127.0.0.1:9/\n").problem()
                 .contains("excludes debian.mirror"));
     }
+
+    @Test
+    void baseTellsRegistryReferencesAndLayoutsFromPresets() throws Exception {
+        Spec r = parse("base: registry.example:5000/team/app:1\n");
+        Spec.RegistryBase rb = (Spec.RegistryBase) r.base();
+        assertEquals("registry.example:5000", rb.ref().registry());
+        assertEquals("team/app", rb.ref().repository());
+        assertEquals("1", rb.ref().tag());
+        assertEquals("spec.yaml:1:7", rb.at().toString());
+        assertEquals(List.of(), r.archs(), "no archs on an image base: every platform of the base");
+        assertEquals("docker.io/library/debian:12",
+                ((Spec.RegistryBase) parse("base: docker://debian:12\n").base()).ref().toString());
+        assertEquals("localhost/base", ((Spec.RegistryBase) parse("base: localhost/base\n").base()).ref().name());
+        assertTrue(parse("base: 127.0.0.1:5000/b@sha256:" + "a".repeat(64) + "\n").base() instanceof Spec.RegistryBase b
+                && b.ref().digest() != null);
+
+        Files.createDirectories(dir.resolve("layouts/base"));
+        Spec l = parse("base: oci:layouts/base:v2\narchs: [arm64]\n");
+        Spec.LayoutBase lb = (Spec.LayoutBase) l.base();
+        assertEquals(dir.resolve("layouts/base"), lb.path(), "relative to the spec's folder");
+        assertEquals("v2", lb.tag());
+        assertEquals(List.of("arm64"), l.archs());
+        assertNull(((Spec.LayoutBase) parse("base: oci:layouts/base\n").base()).tag());
+
+        assertTrue(error("base: oci:nowhere\n").problem().contains("there is no OCI layout at " + dir.resolve("nowhere")));
+        assertTrue(error("base: registry.example/Team/App\n").problem().contains("is not an image reference"));
+        SpecException e = error("base: debian:12\n");
+        assertTrue(e.hint().contains("docker://REF") && e.hint().contains("oci:DIR"), e.hint());
+    }
+
+    @Test
+    void onAnImageBaseRunAsMayNameTheBasesUser() throws Exception {
+        Spec s = parse("base: registry.example/distroless/static:nonroot\naccounts: {run-as: nonroot}\n");
+        assertEquals("nonroot", s.accounts().runAs(), "looked up in the base's /etc/passwd at build time");
+        assertTrue(s.accounts().rootUserAdded() && s.accounts().rootGroupAdded());
+        assertTrue(error("accounts: {run-as: nonroot}\n").problem().contains("neither a declared user nor a uid"));
+    }
 }
