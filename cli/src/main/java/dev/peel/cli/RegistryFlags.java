@@ -63,6 +63,6 @@ final class RegistryFlags {
     }
 
     static BlobLocations locations(Main parent) {
-        return new BlobLocations(parent.cache().root().resolve("registry").resolve("blobs"));
+        return BlobLocations.inCache(parent.cache().root());
     }
 }

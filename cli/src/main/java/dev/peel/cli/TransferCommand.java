@@ -128,6 +128,7 @@ abstract class TransferCommand implements Callable<Integer> {
                     }
                     Descriptor d = l.archive() ? Transfer.toOciArchive(o, l.path(), t, registry.jobs, 0)
                             : Transfer.toLayout(o, l.path(), t, registry.jobs);
+                    remember(o);
                     done(progress);
                     out.println(d.digest());
                     if (!parent.quiet) {
@@ -145,6 +146,18 @@ abstract class TransferCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             done(progress);
             return Failures.reportTransfer(name(), e, err);
+        }
+    }
+
+    /** Notes where pulled blobs live, so a later push of them to another repository there can mount them. */
+    private void remember(Transfer.Opened o) throws IOException {
+        dev.peel.registry.BlobLocations seen = RegistryFlags.locations(parent);
+        for (var i : o.images()) {
+            for (var l : i.layers()) {
+                if (l.origin() instanceof dev.peel.registry.Remote.RemoteLayer r) {
+                    seen.record(r.repository().registry().host(), r.repository().name(), r.digest());
+                }
+            }
         }
     }
 

@@ -180,6 +180,27 @@ class RegistryCliTest {
     }
 
     @Test
+    void anAppBuiltOnARegistryBaseIsPushedWithTheBaseLayersMounted() throws Exception {
+        String base = registry.host() + "/bases/static:1";
+        assertEquals(0, peel("push", built.toString(), base).exit());
+        Files.writeString(tmp.resolve("app.txt"), "app\n");
+        Path spec = tmp.resolve("on-base.yaml");
+        Files.writeString(spec, "base: " + base + "\nfiles:\n  - {path: /app.txt, source: app.txt}\n");
+        registry.clearRequests();
+        Result b = peel("build", spec.toString(), "--push", registry.host() + "/apps/on-base:1", "--cache", cache.toString());
+        assertEquals(0, b.exit(), b.err());
+        long baseLayers = 0;
+        try (dev.peel.layout.Layout l = dev.peel.layout.Layout.open(built)) {
+            baseLayers = l.imagesUnder(l.resolve(null)).stream().flatMap(i -> i.layers().stream())
+                    .map(dev.peel.image.Layer::digest).distinct().count();
+        }
+        long mounted = registry.requests().stream().filter(r -> r.method().equals("POST") && r.uri().contains("mount=")
+                && r.status() == 201).count();
+        assertEquals(baseLayers, mounted, "every base layer is mounted from the base's repository: " + b.err());
+        assertTrue(b.err().contains(baseLayers + " mounted"), b.err());
+    }
+
+    @Test
     void copiesBetweenLayoutArchiveAndRegistry() throws Exception {
         Path tar = tmp.resolve("static.tar");
         Result toTar = peel("copy", built.toString(), "oci-archive:" + tar);

@@ -194,8 +194,14 @@ public final class BaseImage implements AutoCloseable {
                             + ": config has " + config.diffIds().size() + " diff_ids for " + m.layers().size() + " layers");
                 }
                 List<Layer> layers = new ArrayList<>();
+                dev.peel.registry.BlobLocations seen = cache == null ? null
+                        : dev.peel.registry.BlobLocations.inCache(cache.root());
                 for (int i = 0; i < m.layers().size(); i++) {
                     layers.add(new Remote.RemoteLayer(repo, m.layers().get(i), config.diffIds().get(i)));
+                    if (seen != null) {
+                        // A push of the built image to this registry can then mount the base's layers.
+                        seen.record(repo.registry().host(), repo.name(), m.layers().get(i).digest());
+                    }
                 }
                 return imageOf(raw, m, rawConfig, config, List.copyOf(layers));
             } catch (IllegalArgumentException e) {

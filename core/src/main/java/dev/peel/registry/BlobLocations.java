@@ -22,6 +22,11 @@ public final class BlobLocations {
         this.dir = dir;
     }
 
+    /** The hints kept in peel's cache at {@code cacheRoot}. */
+    public static BlobLocations inCache(Path cacheRoot) {
+        return new BlobLocations(cacheRoot.resolve("registry").resolve("blobs"));
+    }
+
     /** Repositories of {@code host} known to hold the blob, most recent first. */
     public List<String> repositories(String host, Digest d) {
         List<String> out = new ArrayList<>();
