@@ -134,6 +134,10 @@ public final class Registry {
         return host;
     }
 
+    RegistryClient client() {
+        return client;
+    }
+
     void notice(String s) {
         client.options().notices().accept(s);
     }
@@ -156,7 +160,8 @@ public final class Registry {
         }
         // docker's rule for insecure registries: HTTPS when it answers, else plain HTTP.
         try {
-            HttpRequest r = HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(Duration.ofSeconds(10))
+            // Short: a plain-HTTP server may never answer a TLS hello (it waits for a request line).
+            HttpRequest r = HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(Duration.ofSeconds(3))
                     .method("GET", HttpRequest.BodyPublishers.noBody()).build();
             client.http().send(r, HttpResponse.BodyHandlers.discarding());
             return "https";
@@ -285,8 +290,8 @@ public final class Registry {
 
     private Duration timeout(Call call) {
         long len = call.body() == null ? 0 : call.body().length();
-        // Until the response headers arrive: the upload itself at no less than 256 KiB/s, plus a minute.
-        return Duration.ofSeconds(60 + len / (256 * 1024));
+        // Until the response headers arrive: the upload itself at no less than 256 KiB/s, plus the idle timeout.
+        return client.options().idleTimeout().plusSeconds(len / (256 * 1024));
     }
 
     URI resolve(String target) throws RegistryException {

@@ -69,6 +69,24 @@ public final class RegistryClient {
         return options;
     }
 
+    private volatile java.util.concurrent.ScheduledExecutorService watchdog;
+
+    /** One daemon thread that cuts transfers which stopped moving (see {@link Options#idleTimeout()}). */
+    java.util.concurrent.ScheduledExecutorService watchdog() {
+        if (watchdog == null) {
+            synchronized (this) {
+                if (watchdog == null) {
+                    watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "peel-registry-watchdog");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+            }
+        }
+        return watchdog;
+    }
+
     HttpClient http() {
         return http;
     }
