@@ -12,13 +12,9 @@ import dev.peel.oci.Json;
 import dev.peel.oci.MediaType;
 import dev.peel.testing.RegistryServer;
 import dev.peel.testing.Tools;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -41,36 +37,12 @@ class DockerArchiveTest {
     Path ownArchive;
     Path legacy;
 
-    record Result(int exit, String out, String err) {
+    static CliRun.Result peel(String... args) {
+        return CliRun.peel(CliRun.env(tmp, "xdg-cache"), args);
     }
 
-    Result peel(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), env(), args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    /** A home, docker config and cache of this test's own. */
-    Map<String, String> env() {
-        Map<String, String> e = new HashMap<>(System.getenv());
-        e.put("HOME", tmp.resolve("home").toString());
-        e.put("DOCKER_CONFIG", tmp.resolve("home/.docker").toString());
-        e.put("XDG_CACHE_HOME", tmp.resolve("xdg-cache").toString());
-        e.remove("REGISTRY_AUTH_FILE");
-        e.remove("XDG_RUNTIME_DIR");
-        e.remove("XDG_CONFIG_HOME");
-        return e;
-    }
-
-    /** skopeo with a home of its own, so it reads no credentials and writes no cache outside the test. */
     static Tools.Run skopeo(String... args) throws Exception {
-        Tools.require("skopeo");
-        Path home = tmp.resolve("skopeo-home");
-        Files.createDirectories(home.resolve("run"));
-        List<String> cmd = new ArrayList<>(List.of("skopeo"));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd, null, Map.of("HOME", home.toString(), "XDG_RUNTIME_DIR", home.resolve("run").toString()), 120);
+        return CliRun.skopeo(tmp, args);
     }
 
     @BeforeAll
@@ -85,7 +57,7 @@ class DockerArchiveTest {
                 """);
         built = tmp.resolve("built");
         ownArchive = tmp.resolve("own.tar");
-        Result b = peel("build", spec.toString(), "-o", built.toString(), "--docker-tar", ownArchive.toString(),
+        CliRun.Result b = peel("build", spec.toString(), "-o", built.toString(), "--docker-tar", ownArchive.toString(),
                 "--cache", tmp.resolve("cache").toString(), "-q");
         assertEquals(0, b.exit(), b.err());
         builtDigest = b.out().trim();
@@ -103,7 +75,7 @@ class DockerArchiveTest {
     @Test
     void copiesALegacyArchiveAsOciByDefault() throws Exception {
         Path out = tmp.resolve("as-oci");
-        Result r = peel("copy", legacy.toString(), "oci:" + out);
+        CliRun.Result r = peel("copy", legacy.toString(), "oci:" + out);
         assertEquals(0, r.exit(), r.err());
         // The layers were stored uncompressed; peel's gzip gives back the very blobs the build made.
         assertEquals(builtDigest + "\n", r.out());
@@ -129,7 +101,7 @@ class DockerArchiveTest {
     @Test
     void copiesItWithDockerMediaTypesWhenAskedAndBackToOci() throws Exception {
         Path out = tmp.resolve("as-docker");
-        Result r = peel("copy", legacy.toString(), "oci:" + out, "--format", "docker");
+        CliRun.Result r = peel("copy", legacy.toString(), "oci:" + out, "--format", "docker");
         assertEquals(0, r.exit(), r.err());
         String dockerDigest = r.out().trim();
         assertNotEquals(builtDigest, dockerDigest, "other media types, other manifest");
@@ -149,9 +121,9 @@ class DockerArchiveTest {
         assertTrue(Files.size(viaSkopeo) > 0);
 
         // Already Docker: the default copies it as it is, --format oci converts it back to what peel built.
-        Result same = peel("copy", out.toString(), "oci:" + tmp.resolve("docker-again"));
+        CliRun.Result same = peel("copy", out.toString(), "oci:" + tmp.resolve("docker-again"));
         assertEquals(dockerDigest + "\n", same.out(), same.err());
-        Result back = peel("copy", out.toString(), "oci:" + tmp.resolve("oci-again"), "--format", "oci");
+        CliRun.Result back = peel("copy", out.toString(), "oci:" + tmp.resolve("oci-again"), "--format", "oci");
         assertEquals(builtDigest + "\n", back.out(), back.err());
     }
 
@@ -170,7 +142,7 @@ class DockerArchiveTest {
         Tools.run("tar", "-cf", corrupt.toString(), "-C", dir.toString(), ".").ok();
 
         Path out = tmp.resolve("never");
-        Result r = peel("copy", corrupt.toString(), "oci:" + out);
+        CliRun.Result r = peel("copy", corrupt.toString(), "oci:" + out);
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("docker-archive " + corrupt) && r.err().contains("is not the layer the config lists")
                 && r.err().contains("the archive is corrupt"), r.err());
@@ -179,7 +151,7 @@ class DockerArchiveTest {
 
     @Test
     void peelsOwnDockerTarStaysTheOciLayoutInIt() throws Exception {
-        Result r = peel("copy", ownArchive.toString(), "oci:" + tmp.resolve("from-own"));
+        CliRun.Result r = peel("copy", ownArchive.toString(), "oci:" + tmp.resolve("from-own"));
         assertEquals(0, r.exit(), r.err());
         assertEquals(builtDigest + "\n", r.out());
         try (Layout l = Layout.open(ownArchive)) {
@@ -194,14 +166,14 @@ class DockerArchiveTest {
     void pushesOciByDefaultAndDockerWhenAsked() throws Exception {
         try (RegistryServer registry = RegistryServer.start(tmp.resolve("registry"))) {
             String oci = registry.host() + "/hello/oci:v1";
-            Result p = peel("push", legacy.toString(), oci);
+            CliRun.Result p = peel("push", legacy.toString(), oci);
             assertEquals(0, p.exit(), p.err());
             assertEquals(builtDigest, p.out().lines().findFirst().orElseThrow());
             assertEquals(MediaType.OCI_MANIFEST.value(),
                     rawManifest("--tls-verify=false", "docker://" + oci).get("mediaType"));
 
             String docker = registry.host() + "/hello/docker:v1";
-            Result d = peel("push", legacy.toString(), docker, "--format", "docker");
+            CliRun.Result d = peel("push", legacy.toString(), docker, "--format", "docker");
             assertEquals(0, d.exit(), d.err());
             String digest = d.out().lines().findFirst().orElseThrow();
             Tools.Run raw = skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + docker).ok();
@@ -211,11 +183,11 @@ class DockerArchiveTest {
 
             // zstd has no Docker media type: refused before anything is pushed.
             Path zstd = tmp.resolve("zstd");
-            Result zb = peel("build", tmp.resolve("hello.yaml").toString(), "-o", zstd.toString(), "--compression", "zstd",
+            CliRun.Result zb = peel("build", tmp.resolve("hello.yaml").toString(), "-o", zstd.toString(), "--compression", "zstd",
                     "--cache", tmp.resolve("cache").toString(), "-q");
             assertEquals(0, zb.exit(), zb.err());
             registry.clearRequests();
-            Result z = peel("push", zstd.toString(), registry.host() + "/hello/zstd:v1", "--format", "docker");
+            CliRun.Result z = peel("push", zstd.toString(), registry.host() + "/hello/zstd:v1", "--format", "docker");
             assertEquals(1, z.exit(), z.err());
             assertTrue(z.err().contains("is zstd-compressed") && z.err().contains("Docker media types cannot express"), z.err());
             assertEquals(0, registry.count("PUT", ".*") + registry.count("POST", ".*"), "nothing is pushed");

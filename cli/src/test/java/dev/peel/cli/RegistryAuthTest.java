@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peel.testing.RegistryServer;
 import dev.peel.testing.TokenServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,27 +30,11 @@ class RegistryAuthTest {
     Path image;
     final List<String> printed = new ArrayList<>();
 
-    record Result(int exit, String out, String err) {
-    }
-
-    Map<String, String> env() {
-        Map<String, String> e = new HashMap<>(System.getenv());
-        e.put("HOME", tmp.resolve("home").toString());
-        e.put("DOCKER_CONFIG", tmp.resolve("home/.docker").toString());
-        e.put("XDG_CACHE_HOME", tmp.resolve("xdg-cache").toString());
-        e.remove("REGISTRY_AUTH_FILE");
-        e.remove("XDG_RUNTIME_DIR");
-        e.remove("XDG_CONFIG_HOME");
-        return e;
-    }
-
-    Result peel(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), env(), args);
-        printed.add(out.toString());
-        printed.add(err.toString());
-        return new Result(code, out.toString(), err.toString());
+    CliRun.Result peel(String... args) {
+        CliRun.Result r = CliRun.peel(CliRun.env(tmp, "xdg-cache"), args);
+        printed.add(r.out());
+        printed.add(r.err());
+        return r;
     }
 
     @BeforeEach
@@ -66,7 +46,7 @@ class RegistryAuthTest {
                   - {path: /hello.txt, source: hello.txt}
                 """);
         image = tmp.resolve("image");
-        Result b = peel("build", spec.toString(), "--arch", "amd64,arm64", "-o", image.toString(), "-q");
+        CliRun.Result b = peel("build", spec.toString(), "--arch", "amd64,arm64", "-o", image.toString(), "-q");
         assertEquals(0, b.exit(), b.err());
     }
 
@@ -93,29 +73,29 @@ class RegistryAuthTest {
         secret("ci", "wrong-Pw-0b1d2e");
         try (RegistryServer r = RegistryServer.startWithHtpasswd(tmp.resolve("reg"), "ci", password)) {
             String ref = r.host() + "/team/app:1";
-            Result anonymous = peel("push", image.toString(), ref);
+            CliRun.Result anonymous = peel("push", image.toString(), ref);
             assertEquals(5, anonymous.exit(), anonymous.err());
             assertTrue(anonymous.err().contains("needs credentials; run 'peel login " + r.host() + "'"), anonymous.err());
 
-            Result wrong = peel("login", r.host(), "-u", "ci", "-p", "wrong-Pw-0b1d2e");
+            CliRun.Result wrong = peel("login", r.host(), "-u", "ci", "-p", "wrong-Pw-0b1d2e");
             assertEquals(5, wrong.exit(), wrong.err());
             assertTrue(wrong.err().contains("refused the credentials of user 'ci'"), wrong.err());
             assertFalse(Files.exists(tmp.resolve("home/.docker/config.json")), "a refused login saves nothing");
             assertEquals(0, r.count("PUT", "/v2/.*/manifests/.*"), "nothing was pushed");
 
-            Result login = peel("login", r.host(), "-u", "ci", "-p", password);
+            CliRun.Result login = peel("login", r.host(), "-u", "ci", "-p", password);
             assertEquals(0, login.exit(), login.err());
             String config = Files.readString(tmp.resolve("home/.docker/config.json"));
             assertTrue(config.contains(r.host()), config);
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(tmp.resolve("home/.docker/config.json"))));
 
-            Result push = peel("push", image.toString(), ref);
+            CliRun.Result push = peel("push", image.toString(), ref);
             assertEquals(0, push.exit(), push.err());
-            Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString());
+            CliRun.Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString());
             assertEquals(0, pull.exit(), pull.err());
 
-            Result logout = peel("logout", r.host());
+            CliRun.Result logout = peel("logout", r.host());
             assertEquals(0, logout.exit(), logout.err());
             assertEquals(5, peel("pull", ref, "-o", tmp.resolve("again").toString()).exit());
             assertFalse(Files.exists(tmp.resolve("again")));
@@ -126,14 +106,14 @@ class RegistryAuthTest {
     void httpsNeedsTheRegistrysCaAndNeverFallsBackToPlainHttp() throws Exception {
         try (RegistryServer r = RegistryServer.startWithTls(tmp.resolve("reg"), tmp.resolve("certs"))) {
             String ref = r.host() + "/tls/app:1";
-            Result untrusted = peel("push", image.toString(), ref);
+            CliRun.Result untrusted = peel("push", image.toString(), ref);
             assertEquals(4, untrusted.exit(), untrusted.err());
             assertTrue(untrusted.err().contains("TLS with " + r.host() + " failed") && untrusted.err().contains("--ca-file"),
                     untrusted.err());
             String ca = tmp.resolve("certs/ca.pem").toString();
-            Result push = peel("push", image.toString(), ref, "--ca-file", ca);
+            CliRun.Result push = peel("push", image.toString(), ref, "--ca-file", ca);
             assertEquals(0, push.exit(), push.err());
-            Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString(), "--ca-file", ca);
+            CliRun.Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString(), "--ca-file", ca);
             assertEquals(0, pull.exit(), pull.err());
             assertEquals(push.out().lines().findFirst().orElseThrow() + "\n", pull.out());
         }
@@ -149,27 +129,27 @@ class RegistryAuthTest {
             tokens.grant("bob", "Bob-Pw-9e8d7c", "app/*", Set.of("pull"));
             String ref = r.host() + "/app/web:1";
 
-            Result bobLogin = peel("login", r.host(), "-u", "bob", "-p", "Bob-Pw-9e8d7c");
+            CliRun.Result bobLogin = peel("login", r.host(), "-u", "bob", "-p", "Bob-Pw-9e8d7c");
             assertEquals(0, bobLogin.exit(), bobLogin.err());
-            Result bobPush = peel("push", image.toString(), ref);
+            CliRun.Result bobPush = peel("push", image.toString(), ref);
             assertEquals(5, bobPush.exit(), bobPush.err());
             assertTrue(bobPush.err().contains("denied user 'bob'") && bobPush.err().contains("repository:app/web:pull,push"),
                     bobPush.err());
             assertEquals(0, r.count("PUT", "/v2/.*/manifests/.*"), "nothing was pushed");
             assertEquals(0, r.count("PUT", "/v2/.*/blobs/uploads/.*"), "no blob was uploaded");
 
-            Result wrong = peel("login", r.host(), "-u", "alice", "-p", "not-her-password");
+            CliRun.Result wrong = peel("login", r.host(), "-u", "alice", "-p", "not-her-password");
             secrets.add("not-her-password");
             assertEquals(5, wrong.exit(), wrong.err());
             assertTrue(wrong.err().contains("token service refused the credentials of user 'alice'"), wrong.err());
 
-            Result aliceLogin = peel("login", r.host(), "-u", "alice", "-p", "Alice-Pw-55c1e0");
+            CliRun.Result aliceLogin = peel("login", r.host(), "-u", "alice", "-p", "Alice-Pw-55c1e0");
             assertEquals(0, aliceLogin.exit(), aliceLogin.err());
-            Result push = peel("push", image.toString(), ref);
+            CliRun.Result push = peel("push", image.toString(), ref);
             assertEquals(0, push.exit(), push.err());
-            Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString());
+            CliRun.Result pull = peel("pull", ref, "-o", tmp.resolve("pulled").toString());
             assertEquals(0, pull.exit(), pull.err());
-            Result outside = peel("push", image.toString(), r.host() + "/other/web:1");
+            CliRun.Result outside = peel("push", image.toString(), r.host() + "/other/web:1");
             assertEquals(5, outside.exit(), outside.err());
 
             assertTrue(tokens.tokensIssued().size() >= 2, "tokens were issued");

@@ -9,11 +9,8 @@ import dev.peel.oci.Index;
 import dev.peel.testing.RegistryServer;
 import dev.peel.testing.Tools;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,33 +35,8 @@ class RegistryCliTest {
     Path built;
     String builtDigest;
 
-    record Result(int exit, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
-
-    static Result peel(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), env, args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    Result peel(String... args) {
-        return peel(env(), args);
-    }
-
-    /** The process's environment with a home, docker config and cache of this test's own. */
-    Map<String, String> env() {
-        Map<String, String> e = new HashMap<>(System.getenv());
-        e.put("HOME", tmp.resolve("home").toString());
-        e.put("DOCKER_CONFIG", tmp.resolve("home/.docker").toString());
-        e.put("XDG_CACHE_HOME", tmp.resolve("xdg-cache").toString());
-        e.remove("REGISTRY_AUTH_FILE");
-        e.remove("XDG_RUNTIME_DIR");
-        e.remove("XDG_CONFIG_HOME");
-        return e;
+    static CliRun.Result peel(String... args) {
+        return CliRun.peel(CliRun.env(tmp, "xdg-cache"), args);
     }
 
     @BeforeAll
@@ -72,7 +44,7 @@ class RegistryCliTest {
         registry = RegistryServer.start(tmp.resolve("registry"));
         cache = tmp.resolve("cache");
         built = tmp.resolve("static");
-        Result b = peel("build", "static", "--arch", "amd64,arm64", "-o", built.toString(), "--cache", cache.toString(), "-q");
+        CliRun.Result b = peel("build", "static", "--arch", "amd64,arm64", "-o", built.toString(), "--cache", cache.toString(), "-q");
         assertEquals(0, b.exit(), b.err());
         builtDigest = b.out().trim();
     }
@@ -87,34 +59,34 @@ class RegistryCliTest {
     @Test
     void pushesAMultiArchPresetThatSkopeoAndPullReadBackIdentically() throws Exception {
         String ref = registry.host() + "/distroless/static:latest";
-        Result p = peel("push", built.toString(), ref);
+        CliRun.Result p = peel("push", built.toString(), ref);
         assertEquals(0, p.exit(), p.err());
         assertEquals(builtDigest + "\n" + registry.host() + "/distroless/static@" + builtDigest + "\n", p.out());
 
         Tools.require("skopeo");
-        Tools.Run raw = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref).ok();
+        Tools.Run raw = CliRun.skopeo(tmp, "inspect", "--raw", "--tls-verify=false", "docker://" + ref).ok();
         assertEquals(builtDigest, Digest.of(raw.out().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString());
         Path copied = tmp.resolve("skopeo-copy");
-        Tools.run("skopeo", "copy", "--all", "--src-tls-verify=false", "docker://" + ref, "oci:" + copied + ":latest").ok();
+        CliRun.skopeo(tmp, "copy", "--all", "--src-tls-verify=false", "docker://" + ref, "oci:" + copied + ":latest").ok();
         Index idx = Index.parse(Files.readAllBytes(copied.resolve("index.json")));
         assertEquals(builtDigest, idx.manifests().get(0).digest().toString());
         assertEquals(blobs(built), blobs(copied), "skopeo copies every blob with the same digest and bytes");
 
         Path pulled = tmp.resolve("pulled");
-        Result pull = peel("pull", ref, "-o", pulled.toString());
+        CliRun.Result pull = peel("pull", ref, "-o", pulled.toString());
         assertEquals(0, pull.exit(), pull.err());
         assertEquals(builtDigest + "\n", pull.out());
         assertEquals(tree(built), tree(pulled), "peel pull gives the layout peel build wrote, byte for byte");
 
         registry.clearRequests();
-        Result again = peel("push", built.toString(), ref);
+        CliRun.Result again = peel("push", built.toString(), ref);
         assertEquals(0, again.exit(), again.err());
         assertEquals(0, registry.count("POST", "/v2/.*/blobs/uploads/.*"), "a second push starts no upload");
         assertEquals(0, registry.count("PUT", "/v2/.*/blobs/uploads/.*"));
         assertEquals(0, registry.count("PATCH", ".*"));
 
         registry.clearRequests();
-        Result second = peel("push", built.toString(), registry.host() + "/mirror/static:1");
+        CliRun.Result second = peel("push", built.toString(), registry.host() + "/mirror/static:1");
         assertEquals(0, second.exit(), second.err());
         long blobs = blobs(built).size() - 3; // minus the index and two manifests
         assertEquals(blobs, registry.requests().stream().filter(r -> r.method().equals("POST") && r.uri().contains("mount=")
@@ -122,19 +94,19 @@ class RegistryCliTest {
         assertEquals(0, registry.count("PUT", "/v2/.*/blobs/uploads/.*"), "nothing is uploaded");
         assertTrue(second.err().contains(blobs + " mounted"), second.err());
 
-        Result tags = peel("tags", registry.host() + "/mirror/static");
+        CliRun.Result tags = peel("tags", registry.host() + "/mirror/static");
         assertEquals(0, tags.exit(), tags.err());
         assertEquals("1\n", tags.out());
 
-        Result inspect = peel("inspect", ref);
+        CliRun.Result inspect = peel("inspect", ref);
         assertEquals(0, inspect.exit(), inspect.err());
         assertTrue(inspect.out().contains("linux/amd64") && inspect.out().contains("linux/arm64/v8"), inspect.out());
-        Result files = peel("inspect", ref, "--files", "--platform", "arm64");
+        CliRun.Result files = peel("inspect", ref, "--files", "--platform", "arm64");
         assertEquals(0, files.exit(), files.err());
         assertTrue(files.out().contains(" /etc/passwd"), files.out());
 
         Path one = tmp.resolve("one");
-        Result arm = peel("pull", ref, "-o", one.toString(), "--platform", "linux/arm64");
+        CliRun.Result arm = peel("pull", ref, "-o", one.toString(), "--platform", "linux/arm64");
         assertEquals(0, arm.exit(), arm.err());
         String armDigest = idx.manifests().get(0).digest().toString();
         Index top = Index.parse(Files.readAllBytes(built.resolve("blobs/sha256/" + builtDigest.substring(7))));
@@ -155,25 +127,25 @@ class RegistryCliTest {
                 """);
         String repo = registry.host() + "/team/app";
         for (String arch : List.of("amd64", "arm64")) {
-            Result b = peel("build", spec.toString(), "--arch", arch, "--push", repo + ":" + arch, "-q");
+            CliRun.Result b = peel("build", spec.toString(), "--arch", arch, "--push", repo + ":" + arch, "-q");
             assertEquals(0, b.exit(), b.err());
             assertTrue(b.out().endsWith(repo + "@" + b.out().lines().findFirst().orElseThrow() + "\n"), b.out());
         }
-        Result both = peel("build", spec.toString(), "--arch", "amd64,arm64", "-o", tmp.resolve("both").toString(), "-q");
+        CliRun.Result both = peel("build", spec.toString(), "--arch", "amd64,arm64", "-o", tmp.resolve("both").toString(), "-q");
         assertEquals(0, both.exit(), both.err());
 
-        Result idx = peel("index", "create", repo + ":multi", "--from", repo + ":amd64", "--from", repo + ":arm64");
+        CliRun.Result idx = peel("index", "create", repo + ":multi", "--from", repo + ":amd64", "--from", repo + ":arm64");
         assertEquals(0, idx.exit(), idx.err());
         assertEquals(both.out().trim(), idx.out().lines().findFirst().orElseThrow(), idx.all());
-        Tools.Run raw = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + repo + ":multi").ok();
+        Tools.Run raw = CliRun.skopeo(tmp, "inspect", "--raw", "--tls-verify=false", "docker://" + repo + ":multi").ok();
         assertEquals(both.out().trim(), Digest.of(raw.out().getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString());
 
         Path layout = tmp.resolve("assembled");
-        Result toLayout = peel("index", "create", layout.toString(), "--from", repo + ":amd64", "--from", repo + ":arm64");
+        CliRun.Result toLayout = peel("index", "create", layout.toString(), "--from", repo + ":amd64", "--from", repo + ":arm64");
         assertEquals(0, toLayout.exit(), toLayout.err());
         assertEquals(both.out(), toLayout.out());
 
-        Result dup = peel("index", "create", repo + ":dup", "--from", repo + ":amd64", "--from", repo + ":amd64");
+        CliRun.Result dup = peel("index", "create", repo + ":dup", "--from", repo + ":amd64", "--from", repo + ":amd64");
         assertEquals(2, dup.exit(), dup.all());
         assertTrue(dup.err().contains("two images for linux/amd64"), dup.err());
         assertEquals(4, peel("inspect", repo + ":dup").exit(), "nothing was pushed under the refused tag");
@@ -187,7 +159,7 @@ class RegistryCliTest {
         Path spec = tmp.resolve("on-base.yaml");
         Files.writeString(spec, "base: " + base + "\nfiles:\n  - {path: /app.txt, source: app.txt}\n");
         registry.clearRequests();
-        Result b = peel("build", spec.toString(), "--push", registry.host() + "/apps/on-base:1", "--cache", cache.toString());
+        CliRun.Result b = peel("build", spec.toString(), "--push", registry.host() + "/apps/on-base:1", "--cache", cache.toString());
         assertEquals(0, b.exit(), b.err());
         long baseLayers = 0;
         try (dev.peel.layout.Layout l = dev.peel.layout.Layout.open(built)) {
@@ -203,12 +175,12 @@ class RegistryCliTest {
     @Test
     void copiesBetweenLayoutArchiveAndRegistry() throws Exception {
         Path tar = tmp.resolve("static.tar");
-        Result toTar = peel("copy", built.toString(), "oci-archive:" + tar);
+        CliRun.Result toTar = peel("copy", built.toString(), "oci-archive:" + tar);
         assertEquals(0, toTar.exit(), toTar.err());
-        Result push = peel("copy", tar.toString(), "docker://" + registry.host() + "/from-tar/static:2");
+        CliRun.Result push = peel("copy", tar.toString(), "docker://" + registry.host() + "/from-tar/static:2");
         assertEquals(0, push.exit(), push.err());
         assertEquals(builtDigest, push.out().lines().findFirst().orElseThrow());
-        Result back = peel("copy", registry.host() + "/from-tar/static:2", tmp.resolve("back").toString());
+        CliRun.Result back = peel("copy", registry.host() + "/from-tar/static:2", tmp.resolve("back").toString());
         assertEquals(0, back.exit(), back.err());
         assertEquals(builtDigest + "\n", back.out());
     }
@@ -218,37 +190,37 @@ class RegistryCliTest {
         String ref = registry.host() + "/static-src/static:v1";
         assertEquals(0, peel("push", built.toString(), ref).exit());
         Path dest = tmp.resolve("www");
-        Result pub = peel("publish-static", ref, dest.toString(), "--repo", "distroless/static");
+        CliRun.Result pub = peel("publish-static", ref, dest.toString(), "--repo", "distroless/static");
         assertEquals(0, pub.exit(), pub.err());
         assertEquals("distroless/static:v1 " + builtDigest + "\n", pub.out());
         try (dev.peel.testing.NginxServer nginx = dev.peel.testing.NginxServer.start(dest,
                 "include " + dest.resolve("nginx.conf") + ";", tmp.resolve("nginx"))) {
             String served = nginx.authority() + "/distroless/static:v1";
             Path pulled = tmp.resolve("from-static");
-            Result pull = peel("pull", served, "-o", pulled.toString(), "--tag", "latest");
+            CliRun.Result pull = peel("pull", served, "-o", pulled.toString(), "--tag", "latest");
             assertEquals(0, pull.exit(), pull.err());
             assertEquals(builtDigest + "\n", pull.out());
             assertEquals(tree(built), tree(pulled), "peel pulls every platform from the static registry, byte for byte");
             Path copied = tmp.resolve("skopeo-static");
-            Tools.run("skopeo", "copy", "--all", "--src-tls-verify=false", "docker://" + served, "oci:" + copied + ":latest").ok();
+            CliRun.skopeo(tmp, "copy", "--all", "--src-tls-verify=false", "docker://" + served, "oci:" + copied + ":latest").ok();
             assertEquals(blobs(built), blobs(copied));
-            Result tags = peel("tags", nginx.authority() + "/distroless/static");
+            CliRun.Result tags = peel("tags", nginx.authority() + "/distroless/static");
             assertEquals("v1\n", tags.out(), tags.err());
         }
     }
 
     @Test
     void missingThingsAreClearErrorsWithDocumentedExitCodes() {
-        Result tag = peel("pull", registry.host() + "/nothing/here:1", "-o", tmp.resolve("none").toString());
+        CliRun.Result tag = peel("pull", registry.host() + "/nothing/here:1", "-o", tmp.resolve("none").toString());
         assertEquals(4, tag.exit(), tag.all());
         assertTrue(tag.err().contains("not found"), tag.err());
         assertFalse(Files.exists(tmp.resolve("none")), "nothing is written");
-        Result unreachable = peel("pull", "127.0.0.1:9/x/y:1", "-o", tmp.resolve("none").toString(), "--retry-budget", "1s");
+        CliRun.Result unreachable = peel("pull", "127.0.0.1:9/x/y:1", "-o", tmp.resolve("none").toString(), "--retry-budget", "1s");
         assertEquals(4, unreachable.exit(), unreachable.all());
         assertFalse(unreachable.all().contains("internal error") || unreachable.all().contains("\tat "), unreachable.all());
-        Result bad = peel("push", built.toString(), registry.host() + "/UPPER/case");
+        CliRun.Result bad = peel("push", built.toString(), registry.host() + "/UPPER/case");
         assertEquals(2, bad.exit(), bad.all());
-        Result help = peel("push", "--help");
+        CliRun.Result help = peel("push", "--help");
         assertTrue(help.out().contains("5    a registry denied access"), help.out());
     }
 

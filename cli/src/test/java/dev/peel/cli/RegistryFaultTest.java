@@ -8,14 +8,10 @@ import dev.peel.oci.Digest;
 import dev.peel.testing.FaultProxy;
 import dev.peel.testing.RegistryServer;
 import dev.peel.testing.Tools;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,24 +36,9 @@ class RegistryFaultTest {
     Path image;
     String digest;
 
-    record Result(int exit, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
-
-    Result peel(String... args) {
-        Map<String, String> e = new HashMap<>(System.getenv());
-        e.put("HOME", tmp.resolve("home").toString());
-        e.put("DOCKER_CONFIG", tmp.resolve("home/.docker").toString());
+    CliRun.Result peel(String... args) {
         // A cache per test: no test mounts blobs another one pushed (the cache remembers where blobs live).
-        e.put("XDG_CACHE_HOME", tmp.resolve("xdg-cache-" + testName).toString());
-        e.remove("REGISTRY_AUTH_FILE");
-        e.remove("XDG_RUNTIME_DIR");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), e, args);
-        return new Result(code, out.toString(), err.toString());
+        return CliRun.peel(CliRun.env(tmp, "xdg-cache-" + testName), args);
     }
 
     @BeforeAll
@@ -76,7 +57,7 @@ class RegistryFaultTest {
                   - {path: /data/small.txt, source: small.txt}
                 """);
         image = tmp.resolve("image");
-        Result b = peel("build", spec.toString(), "--arch", "amd64,arm64", "--compression", "none", "-o", image.toString(), "-q");
+        CliRun.Result b = peel("build", spec.toString(), "--arch", "amd64,arm64", "--compression", "none", "-o", image.toString(), "-q");
         assertEquals(0, b.exit(), b.err());
         digest = b.out().trim();
     }
@@ -104,21 +85,21 @@ class RegistryFaultTest {
         FaultProxy.Rule busy = proxy.on("PUT", "/v2/.*/blobs/uploads/.*").times(2).respond(503);
         proxy.on("PUT", "/v2/.*/manifests/.*").first().respond(502);
         String ref = proxy.host() + "/faults/app:1";
-        Result push = peel("push", image.toString(), ref, "--retry-budget", "60s");
+        CliRun.Result push = peel("push", image.toString(), ref, "--retry-budget", "60s");
         assertEquals(0, push.exit(), push.all());
         assertEquals(1, cut.fired(), "an upload was cut mid-chunk");
         assertEquals(2, busy.fired());
         assertTrue(push.err().contains("retry"), "retries are reported: " + push.err());
 
         // The registry itself (not through the proxy) has the image, byte for byte.
-        Tools.Run raw = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + registry.host() + "/faults/app:1").ok();
+        Tools.Run raw = CliRun.skopeo(tmp, "inspect", "--raw", "--tls-verify=false", "docker://" + registry.host() + "/faults/app:1").ok();
         assertEquals(digest, Digest.of(raw.out().getBytes(StandardCharsets.UTF_8)).toString());
 
         FaultProxy.Rule dropped = proxy.on("GET", "/v2/.*/blobs/sha256:.*").first().dropResponseAfter(1 << 20);
         proxy.on("GET", "/v2/.*/blobs/sha256:.*").nth(3).respond(500);
         proxy.on("GET", "/v2/.*/manifests/.*").first().respond(503, "Retry-After", "1");
         Path pulled = tmp.resolve("pulled");
-        Result pull = peel("pull", ref, "-o", pulled.toString(), "--tag", "latest");
+        CliRun.Result pull = peel("pull", ref, "-o", pulled.toString(), "--tag", "latest");
         assertEquals(0, pull.exit(), pull.all());
         assertEquals(1, dropped.fired());
         assertEquals(RegistryCliTest.tree(image), RegistryCliTest.tree(pulled), "the pulled layout is the built one");
@@ -129,18 +110,18 @@ class RegistryFaultTest {
         proxy.on("PUT", "/v2/.*/manifests/.*").respond(503);
         String ref = proxy.host() + "/faults/never:1";
         long t0 = System.nanoTime();
-        Result push = peel("push", image.toString(), ref, "--retry-budget", "3s");
+        CliRun.Result push = peel("push", image.toString(), ref, "--retry-budget", "3s");
         assertEquals(4, push.exit(), push.all());
         assertTrue(push.err().contains("gave up"), push.err());
         assertTrue((System.nanoTime() - t0) / 1_000_000_000L < 60, "the budget bounds the time");
         proxy.clearRules();
-        Result tag = peel("inspect", registry.host() + "/faults/never:1");
+        CliRun.Result tag = peel("inspect", registry.host() + "/faults/never:1");
         assertEquals(4, tag.exit(), "no tag exists: " + tag.all());
 
         proxy.on("PATCH", "/v2/.*/blobs/uploads/.*").reset();
         proxy.on("PUT", "/v2/.*/blobs/uploads/.*").reset();
         proxy.on("POST", "/v2/.*/blobs/uploads/.*").respond(500);
-        Result blobs = peel("push", image.toString(), proxy.host() + "/faults/blobless:2", "--retry-budget", "3s");
+        CliRun.Result blobs = peel("push", image.toString(), proxy.host() + "/faults/blobless:2", "--retry-budget", "3s");
         assertEquals(4, blobs.exit(), blobs.all());
         assertEquals(0, proxy.exchanges("PUT", "/v2/faults/blobless/manifests/.*").size(), "no manifest is pushed without its blobs");
         assertFalse(blobs.all().contains("\tat "), blobs.all());
@@ -151,7 +132,7 @@ class RegistryFaultTest {
         proxy.clearRules();
         rule.run();
         Path out = tmp.resolve("hostile-" + System.nanoTime());
-        Result r = peel("pull", ref, "-o", out.toString(), "--retry-budget", "5s");
+        CliRun.Result r = peel("pull", ref, "-o", out.toString(), "--retry-budget", "5s");
         assertEquals(3, r.exit(), r.all());
         assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
         assertFalse(r.all().contains("\tat ") || r.all().contains("internal error"), r.all());

@@ -223,59 +223,13 @@ public final class BaseImage implements AutoCloseable {
                 throw new RegistryException(RegistryException.Kind.UNTRUSTED, "index " + d.digest() + " of " + repo
                         + " is malformed: " + e.getMessage());
             }
-            CachedRemote self = this;
-            return new ImageIndex() {
-                @Override
-                public byte[] rawIndex() {
-                    return raw.clone();
-                }
-
-                @Override
-                public dev.peel.oci.Index index() {
-                    return index;
-                }
-
-                @Override
-                public Image image(Descriptor m) throws IOException {
-                    return self.image(m);
-                }
-
-                @Override
-                public ImageIndex childIndex(Descriptor m) throws IOException {
-                    return self.childIndex(m);
-                }
-            };
+            return new dev.peel.image.ReadIndex(this, raw, index);
         }
     }
 
     private static Image imageOf(byte[] rawManifest, dev.peel.oci.Manifest m, byte[] rawConfig, dev.peel.oci.ImageConfig config,
                                  List<Layer> layers) {
-        return new Image() {
-            @Override
-            public byte[] rawManifest() {
-                return rawManifest.clone();
-            }
-
-            @Override
-            public dev.peel.oci.Manifest manifest() {
-                return m;
-            }
-
-            @Override
-            public byte[] rawConfig() {
-                return rawConfig.clone();
-            }
-
-            @Override
-            public dev.peel.oci.ImageConfig config() {
-                return config;
-            }
-
-            @Override
-            public List<Layer> layers() {
-                return layers;
-            }
-        };
+        return new dev.peel.image.ReadImage(rawManifest, m, rawConfig, config, layers);
     }
 
     /** The Debian arch an OCI platform builds for; arm64 without a variant is v8, as registries mostly write it. */

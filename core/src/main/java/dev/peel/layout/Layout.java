@@ -100,7 +100,7 @@ public final class Layout implements ImageIndex, AutoCloseable {
             for (int i = 0; i < m.layers().size(); i++) {
                 layers.add(new LayoutLayer(blobs, m.layers().get(i), config.diffIds().get(i)));
             }
-            return new LayoutImage(rawManifest, m, rawConfig, config, List.copyOf(layers));
+            return new dev.peel.image.ReadImage(rawManifest, m, rawConfig, config, layers);
         } catch (IllegalArgumentException e) {
             throw new IOException("image " + d.digest() + " is malformed: " + e.getMessage(), e);
         }
@@ -113,7 +113,7 @@ public final class Layout implements ImageIndex, AutoCloseable {
         }
         byte[] r = blobs.readVerified(d.digest(), d.size());
         try {
-            return new ChildIndex(this, r, Index.parse(r));
+            return new dev.peel.image.ReadIndex(this, r, Index.parse(r));
         } catch (IllegalArgumentException e) {
             throw new IOException("index " + d.digest() + " is malformed: " + e.getMessage(), e);
         }
@@ -132,36 +132,6 @@ public final class Layout implements ImageIndex, AutoCloseable {
     /** Reads a whole layer blob, for inspection. */
     public InputStream openBlob(Digest d) throws IOException {
         return blobs.open(d);
-    }
-
-    private record ChildIndex(Layout layout, byte[] raw, Index index) implements ImageIndex {
-        @Override
-        public byte[] rawIndex() {
-            return raw.clone();
-        }
-
-        @Override
-        public Image image(Descriptor d) throws IOException {
-            return layout.image(d);
-        }
-
-        @Override
-        public ImageIndex childIndex(Descriptor d) throws IOException {
-            return layout.childIndex(d);
-        }
-    }
-
-    private record LayoutImage(byte[] raw, Manifest manifest, byte[] rawCfg, ImageConfig config, List<Layer> layers)
-            implements Image {
-        @Override
-        public byte[] rawManifest() {
-            return raw.clone();
-        }
-
-        @Override
-        public byte[] rawConfig() {
-            return rawCfg.clone();
-        }
     }
 
     private record LayoutLayer(Blobs blobs, Descriptor d, Digest diffId) implements Layer {

@@ -79,7 +79,7 @@ public final class Remote implements ContentSource {
         for (int i = 0; i < m.layers().size(); i++) {
             layers.add(new RemoteLayer(repo, m.layers().get(i), config.diffIds().get(i)));
         }
-        return new RemoteImage(f.raw(), m, rawConfig, config, List.copyOf(layers));
+        return new dev.peel.image.ReadImage(f.raw(), m, rawConfig, config, layers);
     }
 
     @Override
@@ -96,7 +96,7 @@ public final class Remote implements ContentSource {
                     + f.mediaType() + ", not an index");
         }
         try {
-            return new RemoteIndex(this, f.raw(), Index.parse(f.raw()));
+            return new dev.peel.image.ReadIndex(this, f.raw(), Index.parse(f.raw()));
         } catch (IllegalArgumentException e) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, "index " + f.digest() + " of " + repo
                     + " is malformed: " + e.getMessage());
@@ -107,36 +107,6 @@ public final class Remote implements ContentSource {
         if (f.raw().length != d.size()) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, d.digest() + " in " + repo + " has "
                     + f.raw().length + " bytes; its descriptor says " + d.size());
-        }
-    }
-
-    private record RemoteIndex(Remote remote, byte[] raw, Index index) implements ImageIndex {
-        @Override
-        public byte[] rawIndex() {
-            return raw.clone();
-        }
-
-        @Override
-        public Image image(Descriptor d) throws IOException {
-            return remote.image(d);
-        }
-
-        @Override
-        public ImageIndex childIndex(Descriptor d) throws IOException {
-            return remote.childIndex(d);
-        }
-    }
-
-    private record RemoteImage(byte[] raw, Manifest manifest, byte[] rawCfg, ImageConfig config, List<Layer> layers)
-            implements Image {
-        @Override
-        public byte[] rawManifest() {
-            return raw.clone();
-        }
-
-        @Override
-        public byte[] rawConfig() {
-            return rawCfg.clone();
         }
     }
 
