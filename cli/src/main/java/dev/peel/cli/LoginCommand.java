@@ -50,9 +50,13 @@ final class LoginCommand implements Callable<Integer> {
         PrintWriter err = command.commandLine().getErr();
         String apiHost;
         try {
-            apiHost = Reference.parse(host.replaceFirst("^https?://", "").replaceFirst("/.*$", "") + "/x").apiHost();
+            String h = host.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
+            if (h.contains("@")) {
+                throw new IllegalArgumentException("user info in the host");
+            }
+            apiHost = Reference.apiHostOf(h);
         } catch (IllegalArgumentException e) {
-            err.println("peel login: '" + host + "' is not a registry host");
+            err.println("peel login: not a registry host (give HOST or HOST:PORT, without user or password)");
             return ExitCodes.USAGE;
         }
         if (password != null && passwordStdin) {

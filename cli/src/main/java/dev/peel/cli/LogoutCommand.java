@@ -28,9 +28,13 @@ final class LogoutCommand implements Callable<Integer> {
         PrintWriter err = command.commandLine().getErr();
         String apiHost;
         try {
-            apiHost = Reference.parse(host.replaceFirst("^https?://", "").replaceFirst("/.*$", "") + "/x").apiHost();
+            String h = host.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
+            if (h.contains("@")) {
+                throw new IllegalArgumentException("user info in the host");
+            }
+            apiHost = Reference.apiHostOf(h);
         } catch (IllegalArgumentException e) {
-            err.println("peel logout: '" + host + "' is not a registry host");
+            err.println("peel logout: not a registry host (give HOST or HOST:PORT)");
             return ExitCodes.USAGE;
         }
         try {

@@ -70,7 +70,8 @@ abstract class TransferCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         if (from instanceof Endpoint.Local l && !Files.exists(l.path())) {
-            err.println("peel " + name() + ": " + l.path() + " does not exist");
+            err.println("peel " + name() + ": " + l.path() + " does not exist (an image in a registry is named with its"
+                    + " registry: REGISTRY/REPO[:TAG], or docker://NAME for Docker Hub)");
             return ExitCodes.USAGE;
         }
         TerminalProgress progress = TerminalProgress.forTerminal(parent.quiet) instanceof TerminalProgress t ? t : null;
@@ -91,7 +92,7 @@ abstract class TransferCommand implements Callable<Integer> {
                         t.add(0, ref.tag());
                     }
                     if (t.isEmpty() && ref.digest() == null) {
-                        t.addAll(o.tags().isEmpty() ? List.of("latest") : o.tags());
+                        t.addAll(o.tags().isEmpty() ? List.of("latest") : tagsOf(o.tags()));
                     }
                     if (progress != null) {
                         progress.phase("pushing to " + ref.name());
@@ -149,15 +150,46 @@ abstract class TransferCommand implements Callable<Integer> {
         }
     }
 
-    /** Notes where pulled blobs live, so a later push of them to another repository there can mount them. */
-    private void remember(Transfer.Opened o) throws IOException {
-        dev.peel.registry.BlobLocations seen = RegistryFlags.locations(parent);
-        for (var i : o.images()) {
-            for (var l : i.layers()) {
-                if (l.origin() instanceof dev.peel.registry.Remote.RemoteLayer r) {
-                    seen.record(r.repository().registry().host(), r.repository().name(), r.digest());
+    /**
+     * The tags a layout's names give: a name that is a tag as it is; a full reference (a build's --tag
+     * registry.example/app:1) gives its tag. Anything else is refused before anything is pushed.
+     */
+    private static List<String> tagsOf(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            String tag;
+            if (n.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
+                tag = n;
+            } else {
+                try {
+                    tag = Reference.parse(n).tag();
+                } catch (IllegalArgumentException e) {
+                    tag = null;
+                }
+                if (tag == null) {
+                    throw new IllegalArgumentException("the source is named '" + n + "', which is not a tag; give one with --tag");
                 }
             }
+            if (!out.contains(tag)) {
+                out.add(tag);
+            }
+        }
+        return out;
+    }
+
+    /** Notes where pulled blobs live, so a later push of them to another repository there can mount them. */
+    private void remember(Transfer.Opened o) {
+        dev.peel.registry.BlobLocations seen = RegistryFlags.locations(parent);
+        try {
+            for (var i : o.images()) {
+                for (var l : i.layers()) {
+                    if (l.origin() instanceof dev.peel.registry.Remote.RemoteLayer r) {
+                        seen.record(r.repository().registry().host(), r.repository().name(), r.digest());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // A hint for later pushes; the copy itself is done.
         }
     }
 

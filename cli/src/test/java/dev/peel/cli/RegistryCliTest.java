@@ -210,6 +210,28 @@ class RegistryCliTest {
     }
 
     @Test
+    void aLayoutNameThatIsNotATagIsRefusedBeforeAnythingIsPushed() throws Exception {
+        Path evil = tmp.resolve("evil");
+        Files.createDirectories(evil);
+        for (Path p : Files.walk(built).toList()) {
+            Path to = evil.resolve(built.relativize(p).toString());
+            if (Files.isDirectory(p)) {
+                Files.createDirectories(to);
+            } else if (!p.getFileName().toString().equals("index.json")) {
+                Files.copy(p, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.writeString(evil.resolve("index.json"), Files.readString(built.resolve("index.json"))
+                .replace("\"latest\"", "\"../../other/manifests/latest\""));
+        registry.clearRequests();
+        CliRun.Result r = peel("push", evil.toString(), registry.host() + "/victim/app");
+        assertEquals(2, r.exit(), r.all());
+        assertTrue(r.err().contains("not a tag"), r.err());
+        assertEquals(0, registry.requests().stream().filter(q -> !q.method().equals("GET") && !q.method().equals("HEAD")).count(),
+                "nothing was written to the registry: " + registry.requests());
+    }
+
+    @Test
     void missingThingsAreClearErrorsWithDocumentedExitCodes() {
         CliRun.Result tag = peel("pull", registry.host() + "/nothing/here:1", "-o", tmp.resolve("none").toString());
         assertEquals(4, tag.exit(), tag.all());

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 /**
  * Where an image is read from or written to, as commands take it: an OCI layout directory or archive
  * ({@code [oci:]PATH[:TAG]}, {@code oci-archive:FILE[:TAG]}) or a registry reference ({@code [docker://]REF}).
- * A bare argument is a path when that path exists (or is clearly one), else a reference.
+ * A bare argument is a path when that path exists, a reference when it starts with a registry host
+ * ({@code host.name/…}, {@code host:port/…}, {@code localhost/…}), else a path.
  */
 public sealed interface Endpoint {
     /** A layout directory or an OCI/docker archive file, optionally one tag of its index.json. */
@@ -45,7 +46,9 @@ public sealed interface Endpoint {
             Path p = Path.of(arg.substring(0, colon));
             return new Local(p, arg.substring(colon + 1), Files.isRegularFile(p));
         }
-        if (arg.startsWith("/") || arg.startsWith("./") || arg.startsWith("../") || arg.endsWith(".tar")) {
+        if (!Reference.hasRegistry(arg)) {
+            // A bare name is a path: pushing a local image to Docker Hub by a typo (app instead of ./app) would
+            // publish it. Docker Hub is named explicitly: docker://app or docker.io/team/app.
             return local(arg, arg.endsWith(".tar"));
         }
         try {

@@ -58,8 +58,18 @@ public final class Transfer {
             Layout layout = Layout.open(l.path());
             try {
                 Descriptor top = layout.resolve(l.tag());
-                String name = top.annotations().get(LayoutWriter.REF_NAME);
-                List<String> tags = l.tag() != null ? List.of(l.tag()) : name != null ? List.of(name) : List.of();
+                List<String> tags = new ArrayList<>();
+                if (l.tag() != null) {
+                    tags.add(l.tag());
+                } else {
+                    // Every name the layout gives this content (a build's --tag 1.0 --tag latest).
+                    for (Descriptor d : layout.index().manifests()) {
+                        String name = d.annotations().get(LayoutWriter.REF_NAME);
+                        if (name != null && d.digest().equals(top.digest()) && !tags.contains(name)) {
+                            tags.add(name);
+                        }
+                    }
+                }
                 return new Opened(layout, strip(top), tags, l.toString(), layout);
             } catch (IOException | RuntimeException ex) {
                 layout.close();

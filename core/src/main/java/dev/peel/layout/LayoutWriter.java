@@ -129,6 +129,12 @@ public final class LayoutWriter {
             throw new java.io.InterruptedIOException("interrupted");
         } finally {
             pool.shutdownNow();
+            try {
+                // The caller deletes the folder on failure: no worker may still be writing into it.
+                pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -22,26 +22,13 @@ final class BlobStream extends InputStream {
     private long pos;
     private int resumes;
     private boolean verified;
-    private volatile long lastProgress = System.nanoTime();
-    private volatile boolean stalled;
-    private final java.util.concurrent.ScheduledFuture<?> watch;
 
+    /** The response body is an {@link IdleStream}: a transfer that stops moving fails its read and is resumed. */
     BlobStream(Repository repo, Digest digest, long size) throws RegistryException {
         this.repo = repo;
         this.digest = digest;
         this.size = size;
         connect();
-        // A body that stops moving blocks read() forever; closing it from the watchdog ends the read with an
-        // IOException, and the transfer resumes where it stood.
-        long idle = repo.registry().client().options().idleTimeout().toNanos();
-        long every = Math.max(100, Math.min(1000, idle / 4_000_000));
-        watch = repo.registry().client().watchdog().scheduleAtFixedRate(() -> {
-            if (System.nanoTime() - lastProgress > idle) {
-                stalled = true;
-                lastProgress = System.nanoTime();
-                response.close();
-            }
-        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void connect() throws RegistryException {
@@ -88,10 +75,8 @@ final class BlobStream extends InputStream {
             int n;
             try {
                 n = in.read(b, off, (int) Math.min(len, Math.max(1, size - pos + 1)));
-                lastProgress = System.nanoTime();
             } catch (IOException e) {
-                resume(stalled ? new IOException("no data for " + repo.registry().client().options().idleTimeout().toSeconds()
-                        + " s") : e);
+                resume(e);
                 continue;
             }
             if (n < 0) {
@@ -117,8 +102,6 @@ final class BlobStream extends InputStream {
 
     private void resume(IOException cause) throws IOException {
         response.close();
-        stalled = false;
-        lastProgress = System.nanoTime();
         if (++resumes > MAX_RESUMES) {
             throw new RegistryException(RegistryException.Kind.FAILED, "blob " + digest + " of " + repo + ": "
                     + cause.getMessage() + "; gave up after " + MAX_RESUMES + " resumes", cause);
@@ -132,7 +115,6 @@ final class BlobStream extends InputStream {
             return;
         }
         verified = true;
-        watch.cancel(false);
         Digest got = Digest.fromRaw(sha.digest());
         if (!got.equals(digest)) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, "blob " + digest + " of " + repo
@@ -142,7 +124,6 @@ final class BlobStream extends InputStream {
 
     @Override
     public void close() {
-        watch.cancel(false);
         response.close();
     }
 }

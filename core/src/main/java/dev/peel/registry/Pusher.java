@@ -63,6 +63,10 @@ public final class Pusher {
 
     /** Pushes what {@code top} names in {@code source} to the reference's repository, then tags it. */
     public Descriptor push(ContentSource source, Descriptor top, Reference target, List<String> tags) throws IOException {
+        for (String t : tags) {
+            // Tags go into the URL; one from an untrusted layout must not be a path (../other/manifests/x).
+            target.withTag(t);
+        }
         Repository repo = client.repository(target);
         // Gather the tree: blobs (deduplicated) and manifests in children-first order.
         Map<Digest, Blob> blobs = new LinkedHashMap<>();
@@ -153,6 +157,11 @@ public final class Pusher {
             throw new RegistryException(RegistryException.Kind.FAILED, "interrupted");
         } finally {
             pool.shutdownNow();
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -164,7 +173,16 @@ public final class Pusher {
             return;
         }
         String from = mountSource(repo, b);
-        Repository.Upload location = repo.mountOrStart(b.digest(), from);
+        Repository.Upload location;
+        try {
+            location = repo.mountOrStart(b.digest(), from);
+        } catch (RegistryException e) {
+            if (from == null) {
+                throw e;
+            }
+            // The credential may not read the other repository, or the registry declines mounts: upload instead.
+            location = repo.mountOrStart(b.digest(), null);
+        }
         if (location == null) {
             mounted.incrementAndGet();
             remember(host, repo.name(), b.digest());
@@ -280,6 +298,9 @@ public final class Pusher {
                             location = Repository.location(r, what);
                         }
                         offset += len;
+                        // The budget measures time without progress: a big blob may take longer than it in all.
+                        attempt = 0;
+                        deadline = Instant.now().plus(client.options().retryBudget());
                     }
                     try (Registry.Response r = reg.send(new Registry.Call("PUT", Repository.withDigest(location, b.digest()),
                             Map.of("Content-Type", "application/octet-stream"), Registry.Body.of(new byte[0]), repo.push(),
@@ -294,13 +315,21 @@ public final class Pusher {
                     attempt++;
                     reg.waitBeforeRetry(new Registry.Call("PATCH", "", null, null, null, false, what), attempt, deadline,
                             e.retryAfter, e.getMessage());
-                    long resumeAt = location == null ? -1 : status(repo, location);
-                    if (resumeAt < 0) {
+                    Progress at = location == null ? null : status(repo, location);
+                    if (at == null) {
                         location = null;
                         offset = 0;
                     } else {
-                        offset = resumeAt;
+                        location = at.location();
+                        offset = at.offset();
                     }
+                } catch (RegistryException e) {
+                    // 416: the session and we disagree on where it stands; start a new one, once per attempt budget.
+                    if (!e.getMessage().contains(" 416") || ++attempt >= client.options().maxAttempts()) {
+                        throw e;
+                    }
+                    location = null;
+                    offset = 0;
                 }
             }
         } finally {
@@ -308,21 +337,32 @@ public final class Pusher {
         }
     }
 
-    /** How many bytes an upload session holds (from its Range), or -1 when the session is gone. */
-    private long status(Repository repo, String location) {
+    /** Where an upload session stands: the bytes it holds and the URL to go on with. */
+    private record Progress(long offset, String location) {
+    }
+
+    /**
+     * How far an upload session got (its {@code Range}) and its fresh Location (distribution encodes the offset in
+     * the URL's state and refuses a stale one); null when the session is gone. {@code 0-0} is read as nothing
+     * held: distribution writes it for an empty session, and a 416 later restarts the upload if it held a byte.
+     */
+    private Progress status(Repository repo, String location) {
+        String what = "status of an upload to " + repo;
         try (Registry.Response r = repo.registry().send(new Registry.Call("GET", location, null, null, repo.push(), false,
-                "status of an upload to " + repo))) {
+                what))) {
             if (r.status() != 204) {
-                return -1;
+                return null;
             }
+            String next = r.header("Location").isPresent() ? Repository.location(r, what) : location;
             String range = r.header("Range").orElse(null);
             if (range == null) {
-                return 0;
+                return new Progress(0, next);
             }
-            String end = range.replaceFirst("^bytes=", "").replaceFirst("^0-", "");
-            return Long.parseLong(end.trim()) + 1;
+            String end = range.replaceFirst("^bytes=", "").replaceFirst("^0-", "").trim();
+            long last = Long.parseLong(end);
+            return new Progress(last == 0 ? 0 : last + 1, next);
         } catch (RegistryException | NumberFormatException e) {
-            return -1;
+            return null;
         }
     }
 

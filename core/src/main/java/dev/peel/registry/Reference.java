@@ -95,6 +95,18 @@ public record Reference(String registry, String repository, String tag, Digest d
         return head.contains(".") || head.contains(":") || head.equals("localhost");
     }
 
+    /** The API host of a registry named alone (as login takes it): Docker Hub's names mean its API host. */
+    public static String apiHostOf(String registry) {
+        String r = registry.toLowerCase(Locale.ROOT);
+        if (r.equals(DOCKER_HUB) || r.equals("index.docker.io") || r.equals(DOCKER_HUB_API)) {
+            return DOCKER_HUB_API;
+        }
+        if (!HOST.matcher(registry).matches()) {
+            throw new IllegalArgumentException("not a registry host");
+        }
+        return r;
+    }
+
     /** The host (and port) the distribution API is served from. */
     public String apiHost() {
         return registry.equals(DOCKER_HUB) ? DOCKER_HUB_API : registry;

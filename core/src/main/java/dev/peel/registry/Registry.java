@@ -102,6 +102,44 @@ public final class Registry {
         }
     }
 
+    /** A response whose body is read through an {@link IdleStream}. */
+    private record Guarded(HttpResponse<InputStream> r, InputStream body) implements HttpResponse<InputStream> {
+        @Override
+        public int statusCode() {
+            return r.statusCode();
+        }
+
+        @Override
+        public HttpRequest request() {
+            return r.request();
+        }
+
+        @Override
+        public Optional<HttpResponse<InputStream>> previousResponse() {
+            return r.previousResponse();
+        }
+
+        @Override
+        public java.net.http.HttpHeaders headers() {
+            return r.headers();
+        }
+
+        @Override
+        public URI uri() {
+            return r.uri();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return r.version();
+        }
+
+        @Override
+        public Optional<javax.net.ssl.SSLSession> sslSession() {
+            return r.sslSession();
+        }
+    }
+
     /** A failure of a {@link Call#once()} call that a retry may cure; its caller decides how to retry. */
     static final class Retryable extends RegistryException {
         final String retryAfter;
@@ -211,11 +249,15 @@ public final class Registry {
                 }
             }
             Body body = call.body();
+            // The JDK closes a body stream only when it reached its end; one cut short must be closed here.
+            List<InputStream> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
             if (body != null && body.length() > 0) {
                 b.method(call.method(), HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(() -> {
                             try {
-                                return body.open();
+                                InputStream in = body.open();
+                                opened.add(in);
+                                return in;
                             } catch (IOException e) {
                                 throw new java.io.UncheckedIOException(e);
                             }
@@ -230,6 +272,13 @@ public final class Registry {
                 Thread.currentThread().interrupt();
                 throw new RegistryException(RegistryException.Kind.FAILED, "interrupted");
             } catch (IOException | java.io.UncheckedIOException e) {
+                closeAll(opened);
+                // What the body's source refused (a blob that does not match its digest) is not the network's fault.
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    if (t instanceof RegistryException re && re.kind() != RegistryException.Kind.FAILED) {
+                        throw re;
+                    }
+                }
                 if (e.getCause() instanceof javax.net.ssl.SSLHandshakeException h) {
                     throw new RegistryException(RegistryException.Kind.FAILED, "TLS with " + uri.getAuthority()
                             + " failed: " + h.getMessage() + " (a private CA goes in --ca-file)", e);
@@ -245,6 +294,9 @@ public final class Registry {
                 waitBeforeRetry(call, attempt, deadline, null, lastProblem);
                 continue;
             }
+            closeAll(opened);
+            InputStream guarded = new IdleStream(r.body(), client.watchdog(), client.options().idleTimeout());
+            r = new Guarded(r, guarded);
             int status = r.statusCode();
             if (status == 401 && sameHost) {
                 String body401 = errorText(r);
@@ -274,7 +326,13 @@ public final class Registry {
                     throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": " + host
                             + " answered " + status + " without a Location");
                 }
-                URI next = uri.resolve(location.trim());
+                URI next;
+                try {
+                    next = uri.resolve(location.trim());
+                } catch (IllegalArgumentException e) {
+                    throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": " + host
+                            + " sent a malformed Location header");
+                }
                 checkRedirect(call, uri, next);
                 if (++redirects > MAX_REDIRECTS) {
                     throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": more than "
@@ -284,21 +342,37 @@ public final class Registry {
                 attempt--;
                 continue;
             }
-            return new Response(status, r.headers(), r.body(), uri);
+            return new Response(status, r.headers(), guarded, uri);
+        }
+    }
+
+    private static void closeAll(List<InputStream> streams) {
+        for (InputStream in : streams) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // A source stream; nothing to lose.
+            }
         }
     }
 
     private Duration timeout(Call call) {
         long len = call.body() == null ? 0 : call.body().length();
-        // Until the response headers arrive: the upload itself at no less than 256 KiB/s, plus the idle timeout.
-        return client.options().idleTimeout().plusSeconds(len / (256 * 1024));
+        // Until the response headers arrive: the upload itself at no less than 32 KiB/s (a slow uplink), plus the
+        // idle timeout.
+        return client.options().idleTimeout().plusSeconds(len / (32 * 1024));
     }
 
     URI resolve(String target) throws RegistryException {
         URI base = base();
-        URI u = target.startsWith("/") ? base.resolve(target) : URI.create(target);
-        if (u.getScheme() == null) {
-            u = base.resolve(u);
+        URI u;
+        try {
+            u = target.startsWith("/") ? base.resolve(target) : URI.create(target);
+            if (u.getScheme() == null) {
+                u = base.resolve(u);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, host + " sent a malformed URL");
         }
         if (!sameHost(u)) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, host + " sent a URL on another host ("
@@ -320,6 +394,11 @@ public final class Registry {
         if (!https && !httpOk) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": " + host
                     + " redirected to " + to.getScheme() + "://" + to.getAuthority() + " (plain HTTP); refused");
+        }
+        if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
+            // A redirected upload would resend its body and credentials somewhere the caller did not name.
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": " + host
+                    + " redirected a " + call.method() + " request; refused");
         }
         if (!call.followRedirects() && !sameHostPort(from, to)) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": " + host
@@ -391,7 +470,8 @@ public final class Registry {
 
     // ---- authentication ----
 
-    private Optional<Credential> credential() throws RegistryException {
+    /** Once per session, even when parallel requests ask at once (a helper may prompt or be slow). */
+    private synchronized Optional<Credential> credential() throws RegistryException {
         if (credential == null) {
             try {
                 credential = client.options().credentials().find(host);
@@ -545,6 +625,7 @@ public final class Registry {
                 waitBeforeRetry(what, attempt, deadline, null, describe(e));
                 continue;
             }
+            r = new Guarded(r, new IdleStream(r.body(), client.watchdog(), client.options().idleTimeout()));
             int s = r.statusCode();
             if (s == 401 || s == 403) {
                 discard(r);

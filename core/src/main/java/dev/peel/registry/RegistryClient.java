@@ -118,7 +118,8 @@ public final class RegistryClient {
         return colon > 0 ? h.substring(0, colon) : h;
     }
 
+    /** Loopback by address or by the name every resolver maps there; never a DNS name that merely starts "127.". */
     static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        return host.equals("localhost") || host.matches("127(\\.[0-9]{1,3}){3}") || host.equals("[::1]") || host.equals("::1");
     }
 }

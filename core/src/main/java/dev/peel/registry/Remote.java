@@ -40,14 +40,27 @@ public final class Remote implements ContentSource {
 
     private Repository.Fetched fetch(Descriptor d) throws RegistryException {
         Repository.Fetched f = fetched.get(d.digest());
-        return f != null ? f : repo.manifest(d.digest().toString());
+        if (f == null) {
+            f = repo.manifest(d.digest().toString());
+            fetched.put(f.digest(), f);
+        }
+        return f;
     }
+
+    private final java.util.Map<Digest, Image> images = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public Image image(Descriptor d) throws IOException {
+        Image known = images.get(d.digest());
+        if (known != null) {
+            return known;
+        }
         Repository.Fetched f = fetch(d);
         check(d, f);
-        return image(f);
+        Image i = image(f);
+        // Walking a tree twice (gather, then write) must not fetch manifests and configs twice.
+        images.put(d.digest(), i);
+        return i;
     }
 
     /** The image of a fetched manifest. */

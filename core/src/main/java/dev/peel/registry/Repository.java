@@ -193,7 +193,9 @@ public final class Repository {
             throw new RegistryException(RegistryException.Kind.NOT_FOUND, "blob " + d + " not found in " + this);
         }
         if (r.status() != 200 && r.status() != 206) {
-            throw refused(r, what);
+            RegistryException e = refused(r, what);
+            r.close();
+            throw e;
         }
         return r;
     }
@@ -217,10 +219,12 @@ public final class Repository {
     /** Every tag, following the API's pagination (bounded). */
     public List<String> tags() throws RegistryException {
         List<String> out = new ArrayList<>();
+        java.util.Set<String> visited = new java.util.HashSet<>();
         String next = "/v2/" + name + "/tags/list?n=1000";
         for (int page = 0; next != null; page++) {
-            if (page >= 1000) {
-                throw new RegistryException(RegistryException.Kind.UNTRUSTED, "tags of " + this + ": more than 1000 pages");
+            if (page >= 1000 || !visited.add(next) || out.size() > 1_000_000) {
+                throw new RegistryException(RegistryException.Kind.UNTRUSTED, "tags of " + this
+                        + ": the registry's pages loop or never end; refused");
             }
             String what = "GET tags of " + this;
             try (Registry.Response r = registry.send(new Registry.Call("GET", next, null, null, pull(), false, what))) {
@@ -229,6 +233,7 @@ public final class Repository {
                 }
                 expect(r, 200, what);
                 byte[] b = r.read(MAX_MANIFEST, "the tag list of " + this);
+                String link = nextLink(r.header("Link").orElse(null));
                 try {
                     Map<String, Object> m = Json.parseObject(b);
                     for (Object o : Json.arr(m, "tags")) {
@@ -241,7 +246,12 @@ public final class Repository {
                     throw new RegistryException(RegistryException.Kind.UNTRUSTED, "the tag list of " + this
                             + " is malformed: " + e.getMessage());
                 }
-                next = nextLink(r.header("Link").orElse(null));
+                try {
+                    next = link == null ? null : r.uri().resolve(link).toString();
+                } catch (IllegalArgumentException e) {
+                    throw new RegistryException(RegistryException.Kind.UNTRUSTED, "the tag list of " + this
+                            + " links to a malformed URL");
+                }
             }
         }
         return out;
@@ -294,7 +304,11 @@ public final class Repository {
         if (l == null || l.isBlank()) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": no Location for the upload");
         }
-        return r.uri().resolve(l.trim()).toString();
+        try {
+            return r.uri().resolve(l.trim()).toString();
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": the registry sent a malformed Location");
+        }
     }
 
     /** The minimum chunk size the registry asks for (OCI-Chunk-Min-Length), or 0. */
