@@ -98,7 +98,7 @@ public final class Repository {
     }
 
     /** The media type inside the document, else the Content-Type; both must name a manifest or index. */
-    private static MediaType mediaType(byte[] raw, String contentType, String what) throws RegistryException {
+    static MediaType mediaType(byte[] raw, String contentType, String what) throws RegistryException {
         Map<String, Object> m;
         try {
             m = Json.parseObject(raw);
@@ -106,7 +106,7 @@ public final class Repository {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + " is not valid JSON: " + e.getMessage());
         }
         Object inner = m.get("mediaType");
-        String t = inner instanceof String s ? s : contentType == null ? null : contentType.split(";")[0].trim();
+        String t = inner instanceof String s ? s : contentTypeValue(contentType);
         if (t == null && m.containsKey("manifests")) {
             t = MediaType.OCI_INDEX.value();
         } else if (t == null && m.containsKey("config")) {
@@ -121,6 +121,17 @@ public final class Repository {
                     + ", not an image manifest or index peel reads");
         }
         return mt;
+    }
+
+    /** The type of a Content-Type header without its parameters, or null when there is none. */
+    static String contentTypeValue(String header) {
+        if (header == null) {
+            return null;
+        }
+        // Not split(";")[0]: a header of only ';' splits into no element at all.
+        int semi = header.indexOf(';');
+        String t = (semi < 0 ? header : header.substring(0, semi)).trim();
+        return t.isEmpty() ? null : t;
     }
 
     /** HEADs a manifest: its descriptor, or null when absent. */
@@ -139,7 +150,7 @@ public final class Repository {
                 return manifest(ref).descriptor();
             }
             try {
-                return new Descriptor(new MediaType(t.split(";")[0].trim()), Digest.parse(d), size);
+                return new Descriptor(new MediaType(contentTypeValue(t)), Digest.parse(d), size);
             } catch (IllegalArgumentException e) {
                 return manifest(ref).descriptor();
             }
@@ -290,7 +301,11 @@ public final class Repository {
         if (l == null || l.isBlank()) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": no Location for the upload");
         }
-        return r.uri().resolve(l.trim()).toString();
+        try {
+            return Registry.resolveHeaderUrl(r.uri(), l).toString();
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": " + e.getMessage());
+        }
     }
 
     /** The minimum chunk size the registry asks for (OCI-Chunk-Min-Length), or 0. */
