@@ -153,6 +153,9 @@ public final class Json {
                 default -> {
                     if (c < 0x20) {
                         sb.append(String.format("\\u%04x", (int) c));
+                    } else if (Character.isSurrogate(c) && !pairedSurrogate(s, i)) {
+                        // A lone surrogate (JSON may escape one) has no UTF-8 form: written raw it became '?'.
+                        sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);
                     }
@@ -160,6 +163,12 @@ public final class Json {
             }
         }
         sb.append('"');
+    }
+
+    private static boolean pairedSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        return Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
     }
 
     /** Parses UTF-8 JSON bytes; a malformed document is an {@link IllegalArgumentException} with its offset. */
@@ -186,6 +195,9 @@ public final class Json {
 
     private static final class Parser {
         private static final int MAX_DEPTH = 256;
+        private static final int MAX_NUMBER = 4096;
+        private static final int MAX_DIGITS = 1000;
+        private static final int MAX_SCALE = 1_000_000_000;
         final String s;
         int i;
 
@@ -299,26 +311,77 @@ public final class Json {
         }
 
         Object number() {
+            // RFC 8259's grammar exactly: what BigDecimal would also take ("1.", "+1", ".5", "01") is not JSON,
+            // and "1." would come back from write() as an integer, a different value.
             int start = i;
             if (peek('-')) {
                 i++;
             }
-            while (i < s.length() && "0123456789.eE+-".indexOf(s.charAt(i)) >= 0) {
+            if (peek('0')) {
                 i++;
-            }
-            String n = s.substring(start, i);
-            if (n.isEmpty() || n.equals("-")) {
+            } else if (digits() == 0) {
                 throw error("unexpected character");
             }
+            boolean integer = true;
+            if (peek('.')) {
+                i++;
+                integer = false;
+                if (digits() == 0) {
+                    throw error("bad number: no digit after '.'");
+                }
+            }
+            if (peek('e') || peek('E')) {
+                i++;
+                integer = false;
+                if (peek('+') || peek('-')) {
+                    i++;
+                }
+                if (digits() == 0) {
+                    throw error("bad number: no digit in the exponent");
+                }
+            }
+            // BigInteger reads digits in quadratic time: a 4 MiB manifest of one number took minutes.
+            if (i - start > MAX_NUMBER) {
+                throw error("bad number: longer than " + MAX_NUMBER + " characters");
+            }
+            String n = s.substring(start, i);
             try {
                 BigDecimal d = new BigDecimal(n);
-                if (n.indexOf('.') < 0 && n.indexOf('e') < 0 && n.indexOf('E') < 0) {
+                // "1e0" and "1.0e1" are integers too: write() gives them without fraction or exponent, which reads
+                // back as a Long.
+                if (integer || d.scale() == 0) {
                     return d.longValueExact();
+                }
+                // Bounded so that write() gives text this parser reads back as the same value.
+                if (d.precision() > MAX_DIGITS || Math.abs((long) d.scale()) > MAX_SCALE) {
+                    throw error("bad number: more than " + MAX_DIGITS + " digits or an exponent beyond "
+                            + MAX_SCALE);
                 }
                 return d;
             } catch (ArithmeticException | NumberFormatException e) {
                 throw error("bad number " + n);
             }
+        }
+
+        private static int hex(char c) {
+            if (c >= '0' && c <= '9') {
+                return c - '0';
+            }
+            if (c >= 'a' && c <= 'f') {
+                return c - 'a' + 10;
+            }
+            if (c >= 'A' && c <= 'F') {
+                return c - 'A' + 10;
+            }
+            return -1;
+        }
+
+        private int digits() {
+            int from = i;
+            while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                i++;
+            }
+            return i - from;
         }
 
         String string() {
@@ -361,11 +424,17 @@ public final class Json {
                             if (i + 4 > s.length()) {
                                 throw error("short unicode escape");
                             }
-                            try {
-                                sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                            } catch (NumberFormatException ex) {
-                                throw error("bad unicode escape");
+                            // Four ASCII hex digits exactly: Integer.parseInt would also take a sign or other
+                            // scripts' digits, and read a malformed escape as some other character.
+                            int u = 0;
+                            for (int k = 0; k < 4; k++) {
+                                int h = hex(s.charAt(i + k));
+                                if (h < 0) {
+                                    throw error("bad unicode escape");
+                                }
+                                u = u * 16 + h;
                             }
+                            sb.append((char) u);
                             i += 4;
                         }
                         default -> throw error("bad escape \\" + e);

@@ -4,6 +4,7 @@ import dev.peel.oci.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -152,6 +153,8 @@ public final class Registry {
 
     private static final int MAX_REDIRECTS = 5;
     private static final long MAX_ERROR_BODY = 64 * 1024;
+    /** The longest Retry-After delta-seconds reads (nine digits). */
+    private static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(999_999_999);
 
     private final RegistryClient client;
     private final String host;
@@ -328,10 +331,10 @@ public final class Registry {
                 }
                 URI next;
                 try {
-                    next = uri.resolve(location.trim());
+                    next = resolveHeaderUrl(uri, location);
                 } catch (IllegalArgumentException e) {
                     throw new RegistryException(RegistryException.Kind.UNTRUSTED, call.what() + ": " + host
-                            + " sent a malformed Location header");
+                            + " answered " + status + " with a " + e.getMessage());
                 }
                 checkRedirect(call, uri, next);
                 if (++redirects > MAX_REDIRECTS) {
@@ -367,12 +370,14 @@ public final class Registry {
         URI base = base();
         URI u;
         try {
+            // Targets come from the registry too (Link, Location): a malformed one is its fault, not a crash.
             u = target.startsWith("/") ? base.resolve(target) : URI.create(target);
-            if (u.getScheme() == null) {
-                u = base.resolve(u);
-            }
         } catch (IllegalArgumentException e) {
-            throw new RegistryException(RegistryException.Kind.UNTRUSTED, host + " sent a malformed URL");
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, host + " sent a malformed URL ("
+                    + reason(e) + ")");
+        }
+        if (u.getScheme() == null) {
+            u = base.resolve(u);
         }
         if (!sameHost(u)) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, host + " sent a URL on another host ("
@@ -446,17 +451,40 @@ public final class Registry {
         }
     }
 
+    /**
+     * A URL header (Location) resolved against the URL it came with; an {@link IllegalArgumentException} when it
+     * is not a URI reference. The message names the problem, not the value, which may be a signed URL.
+     */
+    static URI resolveHeaderUrl(URI base, String value) {
+        try {
+            return base.resolve(new URI(value.trim()));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("malformed Location (" + e.getReason() + " at character "
+                    + (e.getIndex() + 1) + ")");
+        }
+    }
+
+    private static String reason(IllegalArgumentException e) {
+        return e.getCause() instanceof URISyntaxException u ? u.getReason() + " at character " + (u.getIndex() + 1)
+                : "malformed";
+    }
+
     /** Retry-After as delta-seconds or an HTTP date; null when unreadable. */
     static Long retryAfterMillis(String v, long now) {
         String s = v.trim();
         if (s.matches("[0-9]{1,9}")) {
             return Long.parseLong(s) * 1000;
         }
+        Instant at;
         try {
-            return Math.max(0, ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - now);
+            at = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
         } catch (java.time.format.DateTimeParseException e) {
             return null;
         }
+        // The date's year may have nine digits, past what milliseconds since 1970 hold in a long: capped like
+        // the longest delta-seconds, the caller then says it is beyond the retry budget.
+        Duration d = Duration.between(Instant.ofEpochMilli(now), at);
+        return d.isNegative() ? 0L : d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER.toMillis() : d.toMillis();
     }
 
     private static String describe(Exception e) {

@@ -98,7 +98,7 @@ public final class Repository {
     }
 
     /** The media type inside the document, else the Content-Type; both must name a manifest or index. */
-    private static MediaType mediaType(byte[] raw, String contentType, String what) throws RegistryException {
+    static MediaType mediaType(byte[] raw, String contentType, String what) throws RegistryException {
         Map<String, Object> m;
         try {
             m = Json.parseObject(raw);
@@ -106,7 +106,7 @@ public final class Repository {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + " is not valid JSON: " + e.getMessage());
         }
         Object inner = m.get("mediaType");
-        String t = inner instanceof String s ? s : contentType == null ? null : contentType.split(";")[0].trim();
+        String t = inner instanceof String s ? s : contentTypeValue(contentType);
         if (t == null && m.containsKey("manifests")) {
             t = MediaType.OCI_INDEX.value();
         } else if (t == null && m.containsKey("config")) {
@@ -121,6 +121,17 @@ public final class Repository {
                     + ", not an image manifest or index peel reads");
         }
         return mt;
+    }
+
+    /** The type of a Content-Type header without its parameters, or null when there is none. */
+    static String contentTypeValue(String header) {
+        if (header == null) {
+            return null;
+        }
+        // Not split(";")[0]: a header of only ';' splits into no element at all.
+        int semi = header.indexOf(';');
+        String t = (semi < 0 ? header : header.substring(0, semi)).trim();
+        return t.isEmpty() ? null : t;
     }
 
     /** HEADs a manifest: its descriptor, or null when absent. */
@@ -139,7 +150,7 @@ public final class Repository {
                 return manifest(ref).descriptor();
             }
             try {
-                return new Descriptor(new MediaType(t.split(";")[0].trim()), Digest.parse(d), size);
+                return new Descriptor(new MediaType(contentTypeValue(t)), Digest.parse(d), size);
             } catch (IllegalArgumentException e) {
                 return manifest(ref).descriptor();
             }
@@ -262,11 +273,25 @@ public final class Repository {
         if (link == null) {
             return null;
         }
-        for (String part : link.split(",")) {
-            String p = part.trim();
-            if (p.startsWith("<") && p.contains(">") && p.substring(p.indexOf('>')).replace(" ", "").contains("rel=\"next\"")) {
-                return p.substring(1, p.indexOf('>'));
+        // RFC 8288: <target>; params, <target>; params — a comma inside <…> belongs to the URL.
+        int i = 0;
+        while (i < link.length()) {
+            int open = link.indexOf('<', i);
+            if (open < 0) {
+                return null;
             }
+            int close = link.indexOf('>', open);
+            if (close < 0) {
+                return null;
+            }
+            int end = link.indexOf('<', close);
+            String params = link.substring(close + 1, end < 0 ? link.length() : end).replace(" ", "").replace("\"", "");
+            for (String p : params.split("[;,]")) {
+                if (p.equalsIgnoreCase("rel=next")) {
+                    return link.substring(open + 1, close);
+                }
+            }
+            i = close + 1;
         }
         return null;
     }
@@ -305,9 +330,9 @@ public final class Repository {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": no Location for the upload");
         }
         try {
-            return r.uri().resolve(l.trim()).toString();
+            return Registry.resolveHeaderUrl(r.uri(), l).toString();
         } catch (IllegalArgumentException e) {
-            throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": the registry sent a malformed Location");
+            throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": " + e.getMessage());
         }
     }
 

@@ -3,8 +3,11 @@ package dev.peel.oci;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +49,60 @@ class JsonTest {
         assertThrows(IllegalArgumentException.class, () -> Json.parse("[1] x".getBytes(StandardCharsets.UTF_8)));
         assertThrows(IllegalArgumentException.class, () -> Json.parse("\"abc".getBytes(StandardCharsets.UTF_8)));
         assertThrows(IllegalArgumentException.class, () -> Json.parse("[".repeat(1000).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void readsNumbersByJsonsGrammarOnly() {
+        for (String bad : List.of("1.", "+1", ".5", "01", "-", "1e", "1e+", "-.5", "1.e5", "0x10", "1-2")) {
+            assertThrows(IllegalArgumentException.class, () -> parse(bad), bad);
+        }
+        assertEquals(-0L, parse("-0"));
+        assertEquals(10L, parse("1.0e1"));
+        assertEquals(1L, parse("1e0"));
+        assertEquals(new BigDecimal("1.0E+2"), parse("1.0e+2"));
+        assertEquals(new BigDecimal("-0.5"), parse("-0.5"));
+        assertEquals(Long.MIN_VALUE, parse("-9223372036854775808"));
+        assertThrows(IllegalArgumentException.class, () -> parse("9223372036854775808"));
+    }
+
+    @Test
+    void refusesNumbersTooLongToReadQuickly() {
+        // Read whole, a number of 4 million digits (a manifest's limit) kept a core busy for minutes.
+        byte[] doc = "7".repeat(4_000_000).getBytes(StandardCharsets.UTF_8);
+        IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(IllegalArgumentException.class, () -> Json.parse(doc)));
+        assertEquals("malformed JSON at offset 4000000: bad number: longer than 4096 characters", e.getMessage());
+    }
+
+    @Test
+    void numbersItReadsAreWrittenSoThatTheyReadBackTheSame() {
+        for (String n : List.of("1e999999999", "0.0000001", "1.50", "-1E-7", "123.456e78")) {
+            Object v = parse(n);
+            assertEquals(v, Json.parse(Json.write(v)), n);
+        }
+        // Its canonical form would be 1.0E+2147483648, an exponent BigDecimal does not read.
+        assertThrows(IllegalArgumentException.class, () -> parse("10e2147483647"));
+    }
+
+    @Test
+    void readsUnicodeEscapesAsFourHexDigitsExactly() {
+        assertEquals("\u00e9\u00e9", parse("\"\\u00e9\\u00E9\""));
+        for (String bad : List.of("\"\\u+123\"", "\"\\u-123\"", "\"\\u12g4\"", "\"\\u\u0663\u0663\u0663\u0663\"")) {
+            assertThrows(IllegalArgumentException.class, () -> parse(bad), bad);
+        }
+    }
+
+    @Test
+    void writesALoneSurrogateAsAnEscape() {
+        Object lone = parse("[\"a\\ud800b\",\"\\udc00\"]");
+        assertEquals("[\"a\\ud800b\",\"\\udc00\"]", new String(Json.write(lone), StandardCharsets.UTF_8));
+        assertEquals(lone, Json.parse(Json.write(lone)));
+        // A pair is one character: written as its UTF-8 bytes.
+        assertEquals("\"\ud83d\ude00\"", new String(Json.write(parse("\"\\ud83d\\ude00\"")), StandardCharsets.UTF_8));
+    }
+
+    private static Object parse(String s) {
+        return Json.parse(s.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

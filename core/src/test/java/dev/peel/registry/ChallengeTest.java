@@ -51,5 +51,7 @@ class ChallengeTest {
                 Repository.nextLink("</v2/a/tags/list?n=2&last=b>; rel=\"next\""));
         assertEquals(null, Repository.nextLink("</x>; rel=\"prev\""));
         assertEquals(null, Repository.nextLink(null));
+        assertEquals("/v2/a/tags/list?last=b,c", Repository.nextLink("</v2/a/tags/list?last=b,c>; rel=next"));
+        assertEquals("/n", Repository.nextLink("</p>; rel=\"prev\", </n>; rel=\"next\""));
     }
 }
