@@ -117,7 +117,7 @@ echo "|---|---|---|---|---|---|---|"
 for img in java17 static large; do
   for op in "push cold" "push present" "pull cold" "pull present"; do
     p=$(median "$img|$op|peel" 2); s=$(median "$img|$op|skopeo" 2)
-    echo "| $img | $op | $p | $s | $(ratio "$p" "$s") | $(median "$img|$op|peel" 3) | $(median "$img|$op|skopeo" 3) |"
+    echo "| $img | $op | $p | $s | $(printf '%.2f' "$(ratio "$p" "$s")") | $(median "$img|$op|peel" 3) | $(median "$img|$op|skopeo" 3) |"
   done
 done
 

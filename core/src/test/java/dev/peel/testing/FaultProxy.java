@@ -105,24 +105,27 @@ public final class FaultProxy implements AutoCloseable {
      * relays, to measure what the proxy itself costs. {@code --log FILE} writes every exchange, one a line.
      */
     public static void main(String[] args) throws IOException, InterruptedException {
+        String usage = "usage: FaultProxy HOST:PORT [--profile none|flaky] [--log FILE]";
         String upstream = null;
         String profile = "none";
         String log = null;
         for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--profile" -> profile = args[++i];
-                case "--log" -> log = args[++i];
-                default -> {
-                    if (args[i].startsWith("-") || upstream != null) {
-                        System.err.println("usage: FaultProxy HOST:PORT [--profile none|flaky] [--log FILE]");
-                        System.exit(2);
-                    }
-                    upstream = args[i];
+            boolean valued = args[i].equals("--profile") || args[i].equals("--log");
+            if (valued && i + 1 < args.length) {
+                if (args[i].equals("--profile")) {
+                    profile = args[++i];
+                } else {
+                    log = args[++i];
                 }
+            } else if (!valued && !args[i].startsWith("-") && upstream == null) {
+                upstream = args[i];
+            } else {
+                upstream = null;
+                break;
             }
         }
         if (upstream == null) {
-            System.err.println("usage: FaultProxy HOST:PORT [--profile none|flaky] [--log FILE]");
+            System.err.println(usage);
             System.exit(2);
         }
         FaultProxy proxy = start(upstream);
@@ -152,11 +155,14 @@ public final class FaultProxy implements AutoCloseable {
         System.exit(0);
     }
 
-    /** Lets the body through up to {@code after} bytes, then fails it, once, on the first body longer than that. */
+    /**
+     * On the first 200 response whose body is longer than {@code after} bytes: lets {@code after} bytes through, then
+     * fails the body, so the proxy closes the connection before the Content-Length is reached (the client sees at
+     * most that many bytes; some may still sit in the proxy's buffer).
+     */
     private static void cutOnce(Response r, long after, AtomicInteger cuts) {
         String length = r.header("Content-Length");
-        if (r.status() != 200 || length == null || Long.parseLong(length.trim()) <= after
-                || cuts.get() > 0 || !cuts.compareAndSet(0, 1)) {
+        if (r.status() != 200 || length == null || Long.parseLong(length.trim()) <= after || !cuts.compareAndSet(0, 1)) {
             return;
         }
         InputStream upstream = r.body;
