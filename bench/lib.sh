@@ -39,3 +39,34 @@ measure() {
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on just now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# registry_start DIR: Debian's docker-registry (distribution 2.8) on a fresh 127.0.0.1 port, storage in DIR
+# (emptied first), log in DIR.log; sets $reg (host:port) and $reg_pid. A fresh port per start also means no
+# client (peel's cache, skopeo's blob-info cache) knows anything about this registry: a cold start.
+registry_start() {
+  local dir=$1 port i
+  registry_stop
+  rm -rf "$dir"; mkdir -p "$dir/data"
+  port=$(free_port)
+  printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$dir/data" "$port" > "$dir/config.yml"
+  /usr/bin/docker-registry serve "$dir/config.yml" >"$dir.log" 2>&1 </dev/null &
+  reg_pid=$!; reg=127.0.0.1:$port
+  for i in $(seq 1 200); do
+    curl -fsS "http://$reg/v2/" >/dev/null 2>&1 && return 0
+    kill -0 "$reg_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "docker-registry did not come up on $reg; its log:" >&2; cat "$dir.log" >&2; exit 1
+}
+
+# registry_stop: stops the registry registry_start started, if any, and waits for it to end.
+registry_stop() {
+  [ -n "${reg_pid:-}" ] || return 0
+  kill "$reg_pid" 2>/dev/null || true
+  wait "$reg_pid" 2>/dev/null || true
+  reg_pid=
+}

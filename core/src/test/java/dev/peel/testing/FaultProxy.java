@@ -93,6 +93,129 @@ public final class FaultProxy implements AutoCloseable {
         acceptor.start();
     }
 
+    /**
+     * Runs a proxy from the command line, for benchmarks and trying clients by hand:
+     * {@code FaultProxy HOST:PORT [--profile none|flaky] [--log FILE]}. Prints its {@code host:port} on stdout,
+     * serves until stdin ends or the process is told to stop, then prints on stderr how many requests it saw and
+     * every fault that fired, ending with a line {@code faults: N}.
+     *
+     * <p>Profile {@code flaky}: every 5th blob upload request (PUT or PATCH of an upload session) is answered 503;
+     * the first blob download larger than 1 MiB is cut after 1 MiB of its body (the connection closed early); the
+     * first manifest request is answered 429 with {@code Retry-After: 1}. Profile {@code none} (the default) only
+     * relays, to measure what the proxy itself costs. {@code --log FILE} writes every exchange, one a line.
+     */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        String usage = "usage: FaultProxy HOST:PORT [--profile none|flaky] [--log FILE]";
+        String upstream = null;
+        String profile = "none";
+        String log = null;
+        for (int i = 0; i < args.length; i++) {
+            boolean valued = args[i].equals("--profile") || args[i].equals("--log");
+            if (valued && i + 1 < args.length) {
+                if (args[i].equals("--profile")) {
+                    profile = args[++i];
+                } else {
+                    log = args[++i];
+                }
+            } else if (!valued && !args[i].startsWith("-") && upstream == null) {
+                upstream = args[i];
+            } else {
+                upstream = null;
+                break;
+            }
+        }
+        if (upstream == null) {
+            System.err.println(usage);
+            System.exit(2);
+        }
+        FaultProxy proxy = start(upstream);
+        AtomicInteger cuts = new AtomicInteger();
+        switch (profile) {
+            case "none" -> { }
+            case "flaky" -> {
+                proxy.on("PUT|PATCH", "/v2/.+/blobs/uploads/[^/]+").every(5).respond(503);
+                proxy.on("GET", "/v2/.+/blobs/sha256:[0-9a-f]{64}").rewrite(r -> cutOnce(r, 1 << 20, cuts));
+                proxy.on("*", "/v2/.+/manifests/[^/]+").first().respond(429, "Retry-After", "1");
+            }
+            default -> {
+                System.err.println("unknown profile " + profile + "; known: none, flaky");
+                System.exit(2);
+            }
+        }
+        String logFile = log;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            proxy.close();
+            proxy.report(cuts.get(), logFile);
+        }));
+        System.out.println(proxy.host());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // Serves until stdin ends: the caller closes it (or exits) to stop the proxy.
+        }
+        System.exit(0);
+    }
+
+    /**
+     * On the first 200 response whose body is longer than {@code after} bytes: lets {@code after} bytes through, then
+     * fails the body, so the proxy closes the connection before the Content-Length is reached (the client sees at
+     * most that many bytes; some may still sit in the proxy's buffer).
+     */
+    private static void cutOnce(Response r, long after, AtomicInteger cuts) {
+        String length = r.header("Content-Length");
+        if (r.status() != 200 || length == null || Long.parseLong(length.trim()) <= after || !cuts.compareAndSet(0, 1)) {
+            return;
+        }
+        InputStream upstream = r.body;
+        r.replaceBody(new InputStream() {
+            long left = after;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    throw new IOException("cut by the fault proxy");
+                }
+                int n = upstream.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+        }, Long.parseLong(length.trim()));
+    }
+
+    private void report(int cuts, String logFile) {
+        List<Exchange> all = exchanges();
+        int faults = cuts;
+        StringBuilder lines = new StringBuilder();
+        for (Exchange e : all) {
+            lines.append(e.method()).append(' ').append(e.target()).append(' ').append(e.status())
+                    .append(e.fault() == null ? "" : " " + e.fault()).append('\n');
+            if (e.faulted() && !e.fault().equals("rewrite")) {
+                faults++;
+                System.err.println("fault: " + e.fault() + " on " + e.method() + " " + e.path());
+            }
+        }
+        if (cuts > 0) {
+            System.err.println("fault: cut a blob download after 1 MiB (" + cuts + "×)");
+        }
+        System.err.println("requests: " + all.size() + ", connections: " + connections());
+        System.err.println("faults: " + faults);
+        System.err.flush();
+        if (logFile != null) {
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of(logFile), lines);
+            } catch (IOException e) {
+                System.err.println("could not write " + logFile + ": " + e.getMessage());
+            }
+        }
+    }
+
     /** Starts a proxy in front of {@code host:port} (a bracketed IPv6 literal works too). */
     public static FaultProxy start(String upstreamHostPort) throws IOException {
         int colon = upstreamHostPort.lastIndexOf(':');
@@ -112,7 +235,10 @@ public final class FaultProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** Starts a rule for requests whose method ("*" for any) and path (query excluded) match fully. */
+    /**
+     * Starts a rule for requests whose method ("*" for any, or several as "PUT|PATCH") and path (query excluded)
+     * match fully.
+     */
     public Rule on(String method, String pathRegex) {
         return new Rule(method, Pattern.compile(pathRegex));
     }
@@ -132,8 +258,9 @@ public final class FaultProxy implements AutoCloseable {
     /** The requests seen whose method and path match, as {@link #on} would match them. */
     public List<Exchange> exchanges(String method, String pathRegex) {
         Pattern p = Pattern.compile(pathRegex);
+        Set<String> methods = Set.of(method.split("\\|"));
         return exchanges().stream()
-                .filter(e -> (method.equals("*") || method.equals(e.method())) && p.matcher(e.path()).matches())
+                .filter(e -> (method.equals("*") || methods.contains(e.method())) && p.matcher(e.path()).matches())
                 .toList();
     }
 
@@ -165,15 +292,18 @@ public final class FaultProxy implements AutoCloseable {
     /** What to do with some of the requests a method and path pattern match; a fault method arms it. */
     public final class Rule {
         private final String method;
+        private final Set<String> methods;
         private final Pattern path;
         private int from = 1;
         private int to = Integer.MAX_VALUE;
+        private int every = 1;
         private Fault fault;
         private int seen; // guarded by FaultProxy.this
         private int fired; // guarded by FaultProxy.this
 
         private Rule(String method, Pattern path) {
             this.method = Objects.requireNonNull(method);
+            this.methods = Set.of(method.split("\\|"));
             this.path = path;
         }
 
@@ -190,6 +320,15 @@ public final class FaultProxy implements AutoCloseable {
         /** The first n matching requests. */
         public Rule times(int n) {
             return window(1, n);
+        }
+
+        /** The n-th matching request, the 2n-th, the 3n-th and so on: a server that fails now and then. */
+        public Rule every(int n) {
+            window(n, Integer.MAX_VALUE);
+            synchronized (FaultProxy.this) {
+                every = n;
+            }
+            return this;
         }
 
         /** Answers with this status and header name/value pairs without forwarding. */
@@ -262,6 +401,7 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 from = first;
                 to = last;
+                every = 1;
             }
             return this;
         }
@@ -278,7 +418,7 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         private boolean matches(String m, String p) {
-            return (method.equals("*") || method.equals(m)) && path.matcher(p).matches();
+            return (method.equals("*") || methods.contains(m)) && path.matcher(p).matches();
         }
     }
 
@@ -357,7 +497,7 @@ public final class FaultProxy implements AutoCloseable {
         for (Rule r : rules) {
             if (r.matches(method, path)) {
                 r.seen++;
-                if (chosen == null && r.seen >= r.from && r.seen <= r.to) {
+                if (chosen == null && r.seen >= r.from && r.seen <= r.to && (r.seen - r.from) % r.every == 0) {
                     r.fired++;
                     chosen = r.fault;
                 }

@@ -182,6 +182,19 @@ class FaultProxyTest {
     }
 
     @Test
+    void everyFiresOnEachNthMatchOfEitherMethod() throws Exception {
+        FaultProxy.Rule rule = proxy.on("PUT|PATCH", "/echo").every(2).respond(503);
+        List<Integer> statuses = new ArrayList<>();
+        for (String method : new String[] {"PUT", "PATCH", "POST", "PUT", "PATCH", "PUT"}) {
+            statuses.add(client.send(request("/echo").method(method, BodyPublishers.ofString("x")).build(),
+                    BodyHandlers.ofByteArray()).statusCode());
+        }
+        assertEquals(List.of(200, 503, 200, 200, 503, 200), statuses, "POST is not counted");
+        assertEquals(2, rule.fired());
+        assertEquals(5, proxy.exchanges("PUT|PATCH", "/echo").size());
+    }
+
+    @Test
     void resetCutsTheConnectionWithoutForwarding() throws Exception {
         proxy.on("POST", "/echo").first().reset();
         assertCut(() -> client.send(request("/echo").POST(BodyPublishers.ofString("x")).build(),
