@@ -77,6 +77,12 @@ class RegistryCliTest {
         assertEquals(0, pull.exit(), pull.err());
         assertEquals(builtDigest + "\n", pull.out());
         assertEquals(tree(built), tree(pulled), "peel pull gives the layout peel build wrote, byte for byte");
+        registry.clearRequests();
+        CliRun.Result again0 = peel("pull", ref, "-o", pulled.toString());
+        assertEquals(0, again0.exit(), again0.err());
+        assertEquals(2, registry.count("GET", "/v2/.*/blobs/.*"), "pulling into the same layout fetches the two configs,"
+                + " no layer: " + registry.requests());
+        assertEquals(tree(built), tree(pulled));
 
         registry.clearRequests();
         CliRun.Result again = peel("push", built.toString(), ref);

@@ -154,7 +154,7 @@ public final class Transfer {
         Temporaries.sweep(dir);
         Path stage = Temporaries.register(Files.createTempDirectory(parent, Temporaries.prefix(dir)));
         try {
-            Descriptor d = writeInto(o, stage, tags, parallelism);
+            Descriptor d = writeInto(o, stage, tags, parallelism, Files.isDirectory(dir) ? dir : null);
             List<Path[]> moves = new ArrayList<>();
             moves.add(new Path[] {stage, dir});
             Build.commit(moves);
@@ -175,7 +175,7 @@ public final class Transfer {
         Path stage = Temporaries.register(Files.createTempDirectory(parent, Temporaries.prefix(file)));
         Path tmp = Temporaries.register(Files.createTempFile(parent, Temporaries.prefix(file), ".tmp"));
         try {
-            Descriptor d = writeInto(o, stage, tags, parallelism);
+            Descriptor d = writeInto(o, stage, tags, parallelism, null);
             Archives.writeOciArchive(stage, tmp, mtime);
             List<Path[]> moves = new ArrayList<>();
             moves.add(new Path[] {tmp, file});
@@ -187,8 +187,9 @@ public final class Transfer {
         }
     }
 
-    private static Descriptor writeInto(Opened o, Path dir, List<String> tags, int parallelism) throws IOException {
-        LayoutWriter w = new LayoutWriter(dir);
+    private static Descriptor writeInto(Opened o, Path dir, List<String> tags, int parallelism, Path reuse)
+            throws IOException {
+        LayoutWriter w = reuse == null ? new LayoutWriter(dir) : new LayoutWriter(dir).reusing(reuse);
         List<Layer> layers = new ArrayList<>();
         for (Image i : o.images()) {
             layers.addAll(i.layers());

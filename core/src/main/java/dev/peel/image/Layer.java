@@ -29,6 +29,11 @@ public interface Layer {
         return c.decompress(open());
     }
 
+    /** Whether {@link #open()} itself fails when the bytes do not match the digest (a registry's layer does). */
+    default boolean verifiesOnRead() {
+        return false;
+    }
+
     /** The layer whose bytes these are: itself, or what a wrapper (a media-type change) wraps. */
     default Layer origin() {
         return this;

@@ -30,7 +30,23 @@ public final class LayoutWriter {
     private final Path dir;
 
     public LayoutWriter(Path dir) {
+        this(dir, null);
+    }
+
+    private final Path reuse;
+
+    private LayoutWriter(Path dir, Path reuse) {
         this.dir = dir;
+        this.reuse = reuse;
+    }
+
+    /**
+     * A writer that takes a layer from the layout at {@code existing} (linked, else copied) when it is there with
+     * the right size and digest, instead of reading it from its source: pulling into a layout that already holds
+     * most of an image downloads only what changed.
+     */
+    public LayoutWriter reusing(Path existing) {
+        return new LayoutWriter(dir, existing);
     }
 
     /** Writes an image and makes it the layout's content under the given tags. */
@@ -148,8 +164,23 @@ public final class LayoutWriter {
             return;
         }
         Files.createDirectories(target.getParent());
+        if (reuse != null && reuseFrom(l, target)) {
+            return;
+        }
         Path tmp = Files.createTempFile(target.getParent(), ".blob-", ".tmp");
         try {
+            if (l.verifiesOnRead()) {
+                // The stream fails before its end on a wrong size or digest; hashing again would cost a second pass.
+                long n;
+                try (InputStream in = l.open(); OutputStream out = Files.newOutputStream(tmp)) {
+                    n = in.transferTo(out);
+                }
+                if (n != l.size()) {
+                    throw new IOException("layer " + l.digest() + " has " + n + " bytes, its descriptor says " + l.size());
+                }
+                publish(tmp, target);
+                return;
+            }
             HashingOutputStream h;
             try (InputStream in = l.open(); OutputStream out = Files.newOutputStream(tmp)) {
                 h = new HashingOutputStream(out);
@@ -162,6 +193,40 @@ public final class LayoutWriter {
             publish(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Links (or copies) the layer from the reused layout when it is there and its bytes hash to its digest. */
+    private boolean reuseFrom(Layer l, Path target) {
+        Path old = reuse.resolve("blobs").resolve(l.digest().algorithm()).resolve(l.digest().hex());
+        try {
+            if (!Files.isRegularFile(old, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.size(old) != l.size()) {
+                return false;
+            }
+            java.security.MessageDigest md = Digest.sha256();
+            try (InputStream in = Files.newInputStream(old)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    md.update(buf, 0, n);
+                }
+            }
+            if (!Digest.fromRaw(md.digest()).equals(l.digest())) {
+                return false;
+            }
+            try {
+                Files.createLink(target, old);
+            } catch (IOException | UnsupportedOperationException e) {
+                Path tmp = Files.createTempFile(target.getParent(), ".blob-", ".tmp");
+                try {
+                    Files.copy(old, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    publish(tmp, target);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -75,7 +75,20 @@ public final class Pusher {
         pushBlobs(repo, new ArrayList<>(blobs.values()));
         for (Object[] d : docs) {
             Descriptor desc = (Descriptor) d[0];
-            repo.putManifest(desc.digest().toString(), desc.mediaType(), (byte[]) d[1]);
+            try {
+                repo.putManifest(desc.digest().toString(), desc.mediaType(), (byte[]) d[1]);
+            } catch (RegistryException e) {
+                // distribution 2.8 rewrites its link files in place: a concurrent push of the same blob to the
+                // repository can leave one unreadable for a moment (MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID).
+                // Check the blobs again (re-uploading what is missing) and try the manifest once more.
+                if (!e.getMessage().contains("BLOB_UNKNOWN") && !e.getMessage().contains("DIGEST_INVALID")) {
+                    throw e;
+                }
+                client.options().notices().accept("PUT manifest " + desc.digest() + ": " + e.getMessage()
+                        + "; checking its blobs and trying once more");
+                pushBlobs(repo, new ArrayList<>(blobs.values()));
+                repo.putManifest(desc.digest().toString(), desc.mediaType(), (byte[]) d[1]);
+            }
             manifests.incrementAndGet();
         }
         for (String t : tags) {

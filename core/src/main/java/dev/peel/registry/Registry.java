@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import javax.net.ssl.SSLException;
 
 /**
  * A session with one registry host: the scheme (HTTPS, or plain HTTP where allowed), the authentication the
@@ -199,34 +198,21 @@ public final class Registry {
         if (!client.plainHttpAllowed(host)) {
             return "https";
         }
-        // docker's rule for insecure registries: HTTPS when it answers, else plain HTTP.
+        // Loopback and --insecure-registry hosts: plain HTTP when the server speaks it (most local registries; no
+        // TLS is loaded then); a TLS server answers a plain request with 400 "Client sent an HTTP request to an
+        // HTTPS server" (Go's servers) or drops it — then HTTPS, as docker does for insecure registries.
         try {
-            // Short: a plain-HTTP server may never answer a TLS hello (it waits for a request line).
-            HttpRequest r = HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(Duration.ofSeconds(3))
-                    .method("GET", HttpRequest.BodyPublishers.noBody()).build();
-            client.http().send(r, HttpResponse.BodyHandlers.discarding());
-            return "https";
-        } catch (SSLException e) {
-            // A server that speaks TLS with a certificate we do not trust is an HTTPS server: say so later,
-            // rather than falling back to plain HTTP and failing with a confusing answer.
-            return certificateProblem(e) ? "https" : "http";
+            HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).timeout(Duration.ofSeconds(3))
+                    .version(HttpClient.Version.HTTP_1_1).GET().build();
+            HttpResponse<String> resp = client.http().send(r, HttpResponse.BodyHandlers.ofString());
+            boolean tls = resp.statusCode() == 400 && resp.body() != null && resp.body().contains("HTTPS server");
+            return tls ? "https" : "http";
         } catch (IOException e) {
-            return "http";
+            return "https";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(RegistryException.Kind.FAILED, "interrupted");
         }
-    }
-
-    private static boolean certificateProblem(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.security.cert.CertificateException
-                    || String.valueOf(t.getMessage()).contains("PKIX")
-                    || String.valueOf(t.getMessage()).contains("certificate")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Sends a call: authenticates when challenged, retries what is worth retrying, follows allowed redirects. */
@@ -274,6 +260,10 @@ public final class Registry {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new RegistryException(RegistryException.Kind.FAILED, "interrupted");
+            } catch (IllegalStateException e) {
+                closeAll(opened);
+                // The lazily made TLS context failed (an unreadable or empty --ca-file).
+                throw new RegistryException(RegistryException.Kind.FAILED, e.getMessage(), e);
             } catch (IOException | java.io.UncheckedIOException e) {
                 closeAll(opened);
                 // What the body's source refused (a blob that does not match its digest) is not the network's fault.

@@ -58,10 +58,15 @@ public final class RegistryClient {
 
     public RegistryClient(Options options) throws RegistryException {
         this.options = options;
+        if (options.caFile() != null && !java.nio.file.Files.isReadable(options.caFile())) {
+            throw new RegistryException(RegistryException.Kind.FAILED, "--ca-file " + options.caFile() + " cannot be read");
+        }
+        // Empty SSL parameters: the engine's defaults apply, and building the client loads no TLS.
         this.http = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(30))
-                .sslContext(Tls.context(options.caFile()))
+                .sslContext(Tls.lazy(options.caFile()))
+                .sslParameters(new javax.net.ssl.SSLParameters())
                 .build();
     }
 

@@ -144,5 +144,10 @@ public final class Remote implements ContentSource {
         public InputStream open() throws IOException {
             return repository.openBlob(d.digest(), d.size());
         }
+
+        @Override
+        public boolean verifiesOnRead() {
+            return true;
+        }
     }
 }

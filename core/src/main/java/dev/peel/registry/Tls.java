@@ -21,6 +21,81 @@ final class Tls {
     private Tls() {
     }
 
+    /**
+     * A context that makes the real one (below) on the first TLS connection: a CLI that only talks plain HTTP to
+     * a loopback registry then loads no TLS at all (some 600 classes and the trust store, ~0.2 s of its start).
+     * Errors in the CA file surface at that first use.
+     */
+    static SSLContext lazy(Path caFile) {
+        return new SSLContext(new LazySpi(caFile), null, "TLS") {
+        };
+    }
+
+    private static final class LazySpi extends javax.net.ssl.SSLContextSpi {
+        private final Path caFile;
+        private SSLContext real;
+
+        LazySpi(Path caFile) {
+            this.caFile = caFile;
+        }
+
+        private synchronized SSLContext real() {
+            if (real == null) {
+                try {
+                    real = context(caFile);
+                } catch (RegistryException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+            return real;
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.KeyManager[] km, TrustManager[] tm, java.security.SecureRandom sr) {
+            throw new UnsupportedOperationException("initialised on first use");
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+            return real().getSocketFactory();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+            return real().getServerSocketFactory();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+            return real().createSSLEngine();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+            return real().createSSLEngine(host, port);
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+            return real().getServerSessionContext();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+            return real().getClientSessionContext();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLParameters engineGetDefaultSSLParameters() {
+            return real().getDefaultSSLParameters();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLParameters engineGetSupportedSSLParameters() {
+            return real().getSupportedSSLParameters();
+        }
+    }
+
     static SSLContext context(Path caFile) throws RegistryException {
         try {
             if (caFile == null) {
