@@ -224,7 +224,7 @@ final class BuildCommand implements Callable<Integer> {
             out.flush();
             if (!parent.quiet) {
                 err.println("pushed → " + ref.name() + " (tags " + String.join(", ", pushTags) + "): " + s.blobsUploaded()
-                        + " blobs uploaded (" + InspectCommand.human(s.bytesUploaded()) + "), " + s.blobsMounted()
+                        + " blob" + (s.blobsUploaded() == 1 ? "" : "s") + " uploaded (" + InspectCommand.human(s.bytesUploaded()) + "), " + s.blobsMounted()
                         + " mounted, " + s.blobsPresent() + " already there");
             }
         }

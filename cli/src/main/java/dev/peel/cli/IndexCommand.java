@@ -125,7 +125,7 @@ final class IndexCommand implements Callable<Integer> {
                     out.println(ref.withDigest(built.digest()));
                     if (!parent.quiet) {
                         err.println("index " + built.digest() + " (" + String.join(", ", seen.keySet()) + ") → " + ref.name()
-                                + ": " + s.blobsUploaded() + " blobs uploaded, " + s.blobsMounted() + " mounted, "
+                                + ": " + s.blobsUploaded() + " blob" + (s.blobsUploaded() == 1 ? "" : "s") + " uploaded, " + s.blobsMounted() + " mounted, "
                                 + s.blobsPresent() + " already there");
                     }
                 } else {

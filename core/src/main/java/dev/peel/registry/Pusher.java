@@ -264,7 +264,7 @@ public final class Pusher {
                 } catch (Registry.Retryable e) {
                     location = null;
                     reg.waitBeforeRetry(new Registry.Call("PUT", "", null, null, null, false, what), attempt, deadline,
-                            e.retryAfter, e.getMessage());
+                            e.retryAfter, e.problem);
                 }
             }
         }
@@ -327,7 +327,7 @@ public final class Pusher {
                 } catch (Registry.Retryable e) {
                     attempt++;
                     reg.waitBeforeRetry(new Registry.Call("PATCH", "", null, null, null, false, what), attempt, deadline,
-                            e.retryAfter, e.getMessage());
+                            e.retryAfter, e.problem);
                     Progress at = location == null ? null : status(repo, location);
                     if (at == null) {
                         location = null;

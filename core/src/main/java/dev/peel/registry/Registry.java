@@ -143,9 +143,12 @@ public final class Registry {
     /** A failure of a {@link Call#once()} call that a retry may cure; its caller decides how to retry. */
     static final class Retryable extends RegistryException {
         final String retryAfter;
+        /** What went wrong, without the call's name (the caller's notice names it). */
+        final String problem;
 
-        Retryable(String message, String retryAfter, Throwable cause) {
+        Retryable(String message, String problem, String retryAfter, Throwable cause) {
             super(Kind.FAILED, message, cause);
+            this.problem = problem;
             this.retryAfter = retryAfter;
         }
     }
@@ -282,7 +285,7 @@ public final class Registry {
                 }
                 lastProblem = describe(e);
                 if (call.once()) {
-                    throw new Retryable(call.what() + ": " + lastProblem, null, e);
+                    throw new Retryable(call.what() + ": " + lastProblem, lastProblem, null, e);
                 }
                 waitBeforeRetry(call, attempt, deadline, null, lastProblem);
                 continue;
@@ -304,10 +307,11 @@ public final class Registry {
                 throw denied(call, status, errorText(r));
             }
             if (status == 408 || status == 429 || status >= 500 && status <= 599) {
-                String problem = status + " " + errorText(r);
+                String text = errorText(r);
+                String problem = status + (text.isEmpty() ? "" : " " + text);
                 lastProblem = problem;
                 if (call.once()) {
-                    throw new Retryable(call.what() + ": " + problem, r.headers().firstValue("Retry-After").orElse(null), null);
+                    throw new Retryable(call.what() + ": " + problem, problem, r.headers().firstValue("Retry-After").orElse(null), null);
                 }
                 waitBeforeRetry(call, attempt, deadline, r.headers().firstValue("Retry-After").orElse(null), problem);
                 continue;
