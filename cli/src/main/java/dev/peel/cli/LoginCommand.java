@@ -2,7 +2,6 @@ package dev.peel.cli;
 
 import dev.peel.registry.Credential;
 import dev.peel.registry.Credentials;
-import dev.peel.registry.Reference;
 import dev.peel.registry.Registry;
 import dev.peel.registry.RegistryClient;
 import java.io.IOException;
@@ -50,11 +49,7 @@ final class LoginCommand implements Callable<Integer> {
         PrintWriter err = command.commandLine().getErr();
         String apiHost;
         try {
-            String h = host.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
-            if (h.contains("@")) {
-                throw new IllegalArgumentException("user info in the host");
-            }
-            apiHost = Reference.apiHostOf(h);
+            apiHost = Logins.apiHost(host);
         } catch (IllegalArgumentException e) {
             err.println("peel login: not a registry host (give HOST or HOST:PORT, without user or password)");
             return ExitCodes.USAGE;

@@ -1,7 +1,6 @@
 package dev.peel.cli;
 
 import dev.peel.registry.Credentials;
-import dev.peel.registry.Reference;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -28,11 +27,7 @@ final class LogoutCommand implements Callable<Integer> {
         PrintWriter err = command.commandLine().getErr();
         String apiHost;
         try {
-            String h = host.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
-            if (h.contains("@")) {
-                throw new IllegalArgumentException("user info in the host");
-            }
-            apiHost = Reference.apiHostOf(h);
+            apiHost = Logins.apiHost(host);
         } catch (IllegalArgumentException e) {
             err.println("peel logout: not a registry host (give HOST or HOST:PORT)");
             return ExitCodes.USAGE;

@@ -42,4 +42,24 @@ public interface Layer {
     default Descriptor descriptor() {
         return new Descriptor(mediaType(), digest(), size());
     }
+
+    /** A layer whose digest, size and media type are a manifest descriptor's (layers read from layouts and registries). */
+    interface Described extends Layer {
+        Descriptor described();
+
+        @Override
+        default Digest digest() {
+            return described().digest();
+        }
+
+        @Override
+        default long size() {
+            return described().size();
+        }
+
+        @Override
+        default MediaType mediaType() {
+            return described().mediaType();
+        }
+    }
 }

@@ -9,7 +9,6 @@ import dev.peel.oci.ImageConfig;
 import dev.peel.oci.Index;
 import dev.peel.oci.Json;
 import dev.peel.oci.Manifest;
-import dev.peel.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -134,20 +133,10 @@ public final class Layout implements ImageIndex, AutoCloseable {
         return blobs.open(d);
     }
 
-    private record LayoutLayer(Blobs blobs, Descriptor d, Digest diffId) implements Layer {
+    private record LayoutLayer(Blobs blobs, Descriptor d, Digest diffId) implements Layer.Described {
         @Override
-        public Digest digest() {
-            return d.digest();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public MediaType mediaType() {
-            return d.mediaType();
+        public Descriptor described() {
+            return d;
         }
 
         @Override

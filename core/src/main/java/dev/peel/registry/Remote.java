@@ -9,7 +9,6 @@ import dev.peel.oci.Digest;
 import dev.peel.oci.ImageConfig;
 import dev.peel.oci.Index;
 import dev.peel.oci.Manifest;
-import dev.peel.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -124,20 +123,10 @@ public final class Remote implements ContentSource {
     }
 
     /** A layer that lives in a registry repository; a push to the same registry can mount it from there. */
-    public record RemoteLayer(Repository repository, Descriptor d, Digest diffId) implements Layer {
+    public record RemoteLayer(Repository repository, Descriptor d, Digest diffId) implements Layer.Described {
         @Override
-        public Digest digest() {
-            return d.digest();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public MediaType mediaType() {
-            return d.mediaType();
+        public Descriptor described() {
+            return d;
         }
 
         @Override
