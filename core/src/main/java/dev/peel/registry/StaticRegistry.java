@@ -119,6 +119,9 @@ public final class StaticRegistry {
             for (Path p : entries) {
                 String name = p.getFileName().toString();
                 boolean temp = name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX);
+                if (name.equals(StaticObjects.FILE)) {
+                    return; // another publish wrote it since the check above: the directory is a static registry
+                }
                 if (!(name.equals(LOCK) || temp)) {
                     throw new IOException(dest + " is neither empty nor a static registry (it has " + name
                             + " but no " + StaticObjects.FILE + "); publish to an empty or new directory");
