@@ -8,7 +8,6 @@ import dev.peel.build.Progress;
 import dev.peel.oci.Platform;
 import dev.peel.spec.Spec;
 import dev.peel.spec.SpecException;
-import dev.peel.spec.SpecParser;
 import dev.peel.tar.Compression;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -178,11 +177,11 @@ final class BuildCommand implements Callable<Integer> {
                 }
             } finally {
                 if (pushDir != null) {
-                    deleteTree(pushDir);
+                    dev.peel.io.Trees.deleteQuietly(pushDir);
                 }
             }
             if (digestFile != null) {
-                java.nio.file.Files.writeString(digestFile, r.digest() + "\n");
+                DigestFile.write(digestFile, r.digest());
             }
             if (!parent.quiet) {
                 List<String> platforms = r.images().stream().map(i -> i.config().platform().toString()).toList();
@@ -229,16 +228,6 @@ final class BuildCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
-    }
-
-    private static void deleteTree(Path p) {
-        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(x);
-            }
-        } catch (java.io.IOException e) {
-            // A temp directory; the OS cleans what is left.
-        }
     }
 
     private static void done(Progress p) {

@@ -139,7 +139,7 @@ final class IndexCommand implements Callable<Integer> {
                 }
                 out.flush();
                 if (digestFile != null) {
-                    java.nio.file.Files.writeString(digestFile, built.digest() + "\n");
+                    DigestFile.write(digestFile, built.digest());
                 }
                 return ExitCodes.OK;
             } catch (IOException | IllegalArgumentException e) {

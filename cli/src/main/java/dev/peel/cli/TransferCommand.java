@@ -11,7 +11,6 @@ import dev.peel.registry.Reference;
 import dev.peel.registry.RegistryClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,9 +137,7 @@ abstract class TransferCommand implements Callable<Integer> {
                 }
                 out.flush();
                 if (digestFile != null) {
-                    Path tmp = Files.createTempFile(digestFile.toAbsolutePath().getParent(), ".digest-", ".tmp");
-                    Files.writeString(tmp, digest + "\n", StandardCharsets.UTF_8);
-                    Files.move(tmp, digestFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    DigestFile.write(digestFile, digest);
                 }
                 return ExitCodes.OK;
             }

@@ -55,11 +55,11 @@ public final class BaseImage implements AutoCloseable {
     private final Map<String, Descriptor> platforms;
     private final List<String> all;
     private final Cache cache;
-    private final AutoCloseable closer;
+    private final java.io.Closeable closer;
     private final Map<String, Image> images = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Contents> contents = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private BaseImage(Spec.Base spec, ContentSource source, Descriptor top, String name, Cache cache, AutoCloseable closer)
+    private BaseImage(Spec.Base spec, ContentSource source, Descriptor top, String name, Cache cache, java.io.Closeable closer)
             throws IOException {
         this.spec = spec;
         this.source = source;
@@ -555,13 +555,7 @@ public final class BaseImage implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (closer != null) {
-            try {
-                closer.close();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
+            closer.close();
         }
     }
 }

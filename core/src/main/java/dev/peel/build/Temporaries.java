@@ -1,12 +1,8 @@
 package dev.peel.build;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,7 +15,7 @@ final class Temporaries {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Temporaries::deleteTree), "peel-cleanup"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(dev.peel.io.Trees::deleteQuietly), "peel-cleanup"));
     }
 
     private Temporaries() {
@@ -37,31 +33,8 @@ final class Temporaries {
 
     /** Deletes a registered temp (or any path) and forgets it; best effort. */
     static void delete(Path p) {
-        deleteTree(p);
+        dev.peel.io.Trees.deleteQuietly(p);
         LIVE.remove(p);
-    }
-
-    private static void deleteTree(Path p) {
-        try {
-            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                return;
-            }
-            Files.walkFileTree(p, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Best effort: a leftover is harmless and named as peel's.
-        }
     }
 
     /** The prefix of this process's temporaries beside {@code target}: ".NAME.peel-PID-". */
@@ -87,7 +60,7 @@ final class Temporaries {
                 }
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)-.*").matcher(n.substring(start.length()));
                 if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {
-                    deleteTree(p);
+                    dev.peel.io.Trees.deleteQuietly(p);
                 }
             }
         } catch (java.io.IOException | NumberFormatException e) {

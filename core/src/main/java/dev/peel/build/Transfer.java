@@ -31,18 +31,12 @@ public final class Transfer {
     }
 
     /** An opened source: where content is read, the descriptor the endpoint names, and the tags it carries. */
-    public record Opened(ContentSource source, Descriptor top, List<String> tags, String display, AutoCloseable closer)
+    public record Opened(ContentSource source, Descriptor top, List<String> tags, String display, java.io.Closeable closer)
             implements AutoCloseable {
         @Override
         public void close() throws IOException {
             if (closer != null) {
-                try {
-                    closer.close();
-                } catch (IOException | RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IOException(e);
-                }
+                closer.close();
             }
         }
 

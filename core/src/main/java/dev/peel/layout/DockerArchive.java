@@ -15,12 +15,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -271,7 +268,7 @@ final class DockerArchive implements Blobs {
         if (temp == null) {
             temp = Files.createTempDirectory("peel-docker-archive-");
             Path dir = temp;
-            cleanup = new Thread(() -> deleteTree(dir), "peel-docker-archive-cleanup");
+            cleanup = new Thread(() -> dev.peel.io.Trees.deleteQuietly(dir), "peel-docker-archive-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
         }
         return temp;
@@ -333,7 +330,7 @@ final class DockerArchive implements Blobs {
         if (temp == null) {
             return;
         }
-        deleteTree(temp);
+        dev.peel.io.Trees.deleteQuietly(temp);
         try {
             Runtime.getRuntime().removeShutdownHook(cleanup);
         } catch (IllegalStateException e) {
@@ -342,26 +339,4 @@ final class DockerArchive implements Blobs {
         temp = null;
     }
 
-    private static void deleteTree(Path dir) {
-        try {
-            if (!Files.exists(dir)) {
-                return;
-            }
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // Best effort: a leftover in the temp folder is named as peel's.
-        }
-    }
 }

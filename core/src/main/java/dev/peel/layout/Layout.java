@@ -22,7 +22,7 @@ import java.util.List;
  * A legacy docker-archive (a tar with manifest.json and no oci-layout) is read as the OCI layout it would
  * be: see {@link DockerArchive}.
  */
-public final class Layout implements ImageIndex, AutoCloseable {
+public final class Layout implements ImageIndex, java.io.Closeable {
     private final Blobs blobs;
     private final byte[] raw;
     private final Index index;

@@ -270,18 +270,15 @@ public final class Registry {
             } catch (IOException | java.io.UncheckedIOException e) {
                 closeAll(opened);
                 // What the body's source refused (a blob that does not match its digest) is not the network's fault.
+                // A failed TLS handshake is not cured by retrying either.
                 for (Throwable t = e; t != null; t = t.getCause()) {
                     if (t instanceof RegistryException re && re.kind() != RegistryException.Kind.FAILED) {
                         throw re;
                     }
-                }
-                if (e.getCause() instanceof javax.net.ssl.SSLHandshakeException h) {
-                    throw new RegistryException(RegistryException.Kind.FAILED, "TLS with " + uri.getAuthority()
-                            + " failed: " + h.getMessage() + " (a private CA goes in --ca-file)", e);
-                }
-                if (e instanceof javax.net.ssl.SSLHandshakeException h) {
-                    throw new RegistryException(RegistryException.Kind.FAILED, "TLS with " + uri.getAuthority()
-                            + " failed: " + h.getMessage() + " (a private CA goes in --ca-file)", e);
+                    if (t instanceof javax.net.ssl.SSLHandshakeException h) {
+                        throw new RegistryException(RegistryException.Kind.FAILED, "TLS with " + uri.getAuthority()
+                                + " failed: " + h.getMessage() + " (a private CA goes in --ca-file)", e);
+                    }
                 }
                 lastProblem = describe(e);
                 if (call.once()) {
