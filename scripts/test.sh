@@ -6,7 +6,9 @@
 # xz-utils (peel decodes xz with it when present; the tests compare it with the Java decoder) and g++ (a C++
 # program the cc preset runs), docker-registry (Debian's distribution registry, started on loopback by the
 # registry tests), nginx-light (serves static registries in tests) and openssl (the test token issuer's
-# certificate). Needs root (or sudo) to install, and root to run the user-namespace tests.
+# certificate), nodejs and npm (when no node is on PATH). Then the npm packages the tests use as independent
+# oracles (sigstore-js, CycloneDX's library with ajv, tweetnacl), pinned by oracles/npm/package-lock.json, into
+# oracles/npm/node_modules. Needs root (or sudo) to install, and root to run the user-namespace tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(skopeo umoci podman busybox-static util-linux tar gzip zstd xz-utils file gnupg dpkg apt g++ docker-registry nginx-light openssl)
@@ -20,5 +22,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q nodejs npm
+fi
+if [ ! -f oracles/npm/node_modules/.package-lock.json ] || [ oracles/npm/package-lock.json -nt oracles/npm/node_modules/.package-lock.json ]; then
+  echo "test.sh: installing the npm oracles into oracles/npm/node_modules" >&2
+  (cd oracles/npm && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exec mvn -B verify "$@"

@@ -71,6 +71,36 @@ public final class Tools {
         }
     }
 
+    /**
+     * The npm packages the tests use as independent oracles (sigstore-js, CycloneDX's library, ajv, tweetnacl),
+     * installed by the README's test command into {@code oracles/npm/node_modules} of the repository.
+     */
+    public static Path npmOracles() {
+        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        for (Path d = dir; d != null; d = d.getParent()) {
+            Path modules = d.resolve("oracles/npm/node_modules");
+            if (Files.isDirectory(modules)) {
+                return modules;
+            }
+        }
+        fail("oracles/npm/node_modules is missing; run the README's test command (scripts/test.sh), which installs it");
+        return null;
+    }
+
+    /** Runs a Node script (text) with the npm oracles on its module path; args follow the script. */
+    public static Run node(String script, List<String> args, int timeoutSeconds) throws IOException, InterruptedException {
+        Path modules = npmOracles();
+        Path file = Files.createTempFile(modules.getParent(), "peel-test-", ".cjs");
+        try {
+            Files.writeString(file, script, StandardCharsets.UTF_8);
+            List<String> cmd = new ArrayList<>(List.of(require("node"), file.toString()));
+            cmd.addAll(args);
+            return run(cmd, modules.getParent(), Map.of("NODE_PATH", modules.toString()), timeoutSeconds);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     /** A test resource copied to an executable temp file. */
     public static Path script(String resource) throws IOException {
         Path p = Files.createTempFile("peel-", "-" + resource);
