@@ -32,6 +32,9 @@ public final class Main {
         m.put("login", LoginCommand::new);
         m.put("logout", LogoutCommand::new);
         m.put("publish-static", PublishStaticCommand::new);
+        m.put("sign", SignCommand::new);
+        m.put("attest", AttestCommand::new);
+        m.put("verify", VerifyCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }

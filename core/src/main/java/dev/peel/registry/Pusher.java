@@ -178,6 +178,12 @@ public final class Pusher {
         }
     }
 
+    /** Pushes one small blob held in memory (a config, a signature payload) unless the repository has it. */
+    public void pushBlob(Repository repo, byte[] bytes) throws IOException {
+        Digest d = Digest.of(bytes);
+        pushBlob(repo, new Blob(d, bytes.length, null, bytes));
+    }
+
     private void pushBlob(Repository repo, Blob b) throws IOException {
         String host = repo.registry().host();
         if (repo.hasBlob(b.digest(), b.size())) {

@@ -157,8 +157,11 @@ public final class Repository {
         }
     }
 
-    /** PUTs a manifest or index under a tag or its digest. */
-    public void putManifest(String ref, MediaType mediaType, byte[] raw) throws RegistryException {
+    /**
+     * PUTs a manifest or index under a tag or its digest. Returns the {@code OCI-Subject} header's value (a registry
+     * with the referrers API names the subject it indexed), or null.
+     */
+    public String putManifest(String ref, MediaType mediaType, byte[] raw) throws RegistryException {
         Digest d = Digest.of(raw);
         String what = "PUT manifest " + this + (ref.startsWith("sha256:") ? "@" : ":") + ref;
         try (Registry.Response r = registry.send(new Registry.Call("PUT", path("manifests", ref),
@@ -171,6 +174,34 @@ public final class Repository {
                 throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + ": the registry stored digest "
                         + got + " for content whose digest is " + d);
             }
+            return r.header("OCI-Subject").orElse(null);
+        }
+    }
+
+    /**
+     * The referrers of a manifest (OCI distribution 1.1: {@code GET /v2/NAME/referrers/DIGEST}) as the raw image
+     * index the registry sent, or null when the registry has no referrers API (404), where clients fall back to
+     * the {@code sha256-HEX} tag.
+     */
+    public byte[] referrers(Digest subject) throws RegistryException {
+        String what = "referrers of " + this + "@" + subject;
+        try (Registry.Response r = registry.send(new Registry.Call("GET", path("referrers", subject.toString()),
+                Map.of("Accept", MediaType.OCI_INDEX.value()), null, pull(), false, "GET " + what))) {
+            if (r.status() == 404 || r.status() == 400 || r.status() == 405) {
+                return null;
+            }
+            expect(r, 200, "GET " + what);
+            byte[] raw = r.read(MAX_MANIFEST, what);
+            try {
+                Object m = Json.parseObject(raw).get("manifests");
+                if (m != null && !(m instanceof List)) {
+                    throw new IllegalArgumentException("manifests is not a list");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + " is not an image index: "
+                        + e.getMessage());
+            }
+            return raw;
         }
     }
 
