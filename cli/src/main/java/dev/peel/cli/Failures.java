@@ -36,6 +36,10 @@ final class Failures {
             err.println("peel: " + r.getMessage());
             return exitCode(r);
         }
+        if (e instanceof Keyfiles.KeyfileException k) {
+            err.println("peel: " + k.getMessage());
+            return k.exitCode();
+        }
         if (e instanceof IOException) {
             err.println("peel: " + e.getMessage());
             return ExitCodes.FAILED;
@@ -54,6 +58,10 @@ final class Failures {
 
     /** Prints a failure of a command that reads or writes images (prefixed with the command) and returns its exit code. */
     static int reportTransfer(String command, Exception e, PrintWriter err) {
+        if (e instanceof Keyfiles.KeyfileException k) {
+            err.println("peel " + command + ": " + k.getMessage());
+            return k.exitCode();
+        }
         if (e instanceof dev.peel.registry.RegistryException r) {
             err.println("peel " + command + ": " + r.getMessage());
             return exitCode(r);
