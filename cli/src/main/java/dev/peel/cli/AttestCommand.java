@@ -92,7 +92,7 @@ final class AttestCommand implements Callable<Integer> {
             signer = Keyfiles.signer(key, parent.env);
         } catch (Keyfiles.KeyfileException e) {
             err.println("peel attest: " + e.getMessage());
-            return ExitCodes.USAGE;
+            return e.exitCode();
         }
         try {
             RegistryClient client = SignFlags.client(registry, parent, err);

@@ -62,7 +62,7 @@ final class SignCommand implements Callable<Integer> {
             signer = Keyfiles.signer(key, parent.env);
         } catch (Keyfiles.KeyfileException e) {
             err.println("peel sign: " + e.getMessage());
-            return ExitCodes.USAGE;
+            return e.exitCode();
         }
         try {
             RegistryClient client = SignFlags.client(registry, parent, err);

@@ -3,16 +3,12 @@ package dev.peel.cli;
 import dev.peel.oci.Platform;
 import dev.peel.registry.Reference;
 import dev.peel.registry.RegistryClient;
-import dev.peel.sign.KeyException;
-import dev.peel.sign.Keys;
 import dev.peel.sign.PredicateTypes;
 import dev.peel.sign.SbomSubject;
 import dev.peel.sign.Signing;
 import dev.peel.sign.Subjects;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
@@ -79,13 +75,10 @@ final class VerifyCommand implements Callable<Integer> {
         }
         PublicKey pub;
         try {
-            pub = Keys.readPublicKey(Files.readString(key, StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            err.println("peel verify: cannot read --key " + key + ": " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (KeyException e) {
-            err.println("peel verify: --key " + key + ": " + e.getMessage());
-            return ExitCodes.USAGE;
+            pub = Keyfiles.publicKey(key);
+        } catch (Keyfiles.KeyfileException e) {
+            err.println("peel verify: " + e.getMessage());
+            return e.exitCode();
         }
         try {
             RegistryClient client = SignFlags.client(registry, parent, err);

@@ -13,6 +13,7 @@ import dev.peel.registry.Reference;
 import dev.peel.registry.RegistryClient;
 import dev.peel.sign.Attachments;
 import dev.peel.testing.RegistryServer;
+import dev.peel.testing.SigstoreJs;
 import dev.peel.testing.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -137,6 +138,16 @@ class SigningCliTest {
             assertEquals(Attachments.BUNDLE, refs.get(0).artifactType());
             assertEquals("https://sigstore.dev/cosign/sign/v1",
                     refs.get(0).manifest().annotations().get(Attachments.BUNDLE_PREDICATE_TYPE));
+            // sigstore-js verifies the stored bundle with the public key, and refuses it with the other key.
+            Path bundle = Files.write(tmp.resolve("bundle-" + d.digest().hex()), att.items(refs.get(0)).get(0).content());
+            Tools.Run js = Tools.node(SigstoreJs.BUNDLE, List.of(bundle.toString(), pub.toString()), 60);
+            assertTrue(js.exit() == 0 && js.out().startsWith("OK"), js.out() + js.err());
+            Tools.Run other = Tools.node(SigstoreJs.BUNDLE, List.of(bundle.toString(), otherPub.toString()), 60);
+            assertTrue(other.exit() == 1 && other.out().startsWith("REJECTED"), other.out() + other.err());
+            String statement = new String(dev.peel.sign.Bundle.parse(att.items(refs.get(0)).get(0).content()).envelope()
+                    .payload(), StandardCharsets.UTF_8);
+            assertTrue(statement.contains("\"sha256\":\"" + d.digest().hex() + "\""), "the statement's subject is " + d.digest()
+                    + ": " + statement);
         }
 
         CliRun.Result v = peel("verify", ref, "--key", pub.toString());

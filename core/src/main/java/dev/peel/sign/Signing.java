@@ -82,7 +82,8 @@ public final class Signing {
             done.add(new Done(d, "signature", "tag " + Attachments.tag(d, ".sig"), added));
         }
         if (form.bundle()) {
-            byte[] statement = Statement.of(SIGN_PREDICATE, List.of(new Statement.Subject(null, d)),
+            // cosign 3 signs an image as an in-toto v1 statement about its digest (no name), predicate empty.
+            byte[] statement = Statement.of(Statement.TYPE_V1, SIGN_PREDICATE, List.of(new Statement.Subject(null, d)),
                     "{}".getBytes(StandardCharsets.UTF_8));
             done.add(putBundle(target, signer, SIGN_PREDICATE, statement, "signature"));
         }
