@@ -6,13 +6,15 @@
 #   JAZZER_FUZZ=1 turns a @FuzzTest from replaying its seeds into fuzzing (core's pom then enables Jazzer's
 #   instrumentation); JAZZER_MAX_DURATION (Jazzer's max_duration option) bounds each run.
 # usage: bench/fuzz-registry-parsers.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60 s, every target)
+#   FUZZ_CLASS=sign/SignParsersFuzzTest fuzzes the signature parsers instead (package dir/class under dev/peel).
 #   MVN_ARGS="-o" to stay offline once Jazzer is in the local repository.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 secs="${1:-60}"; shift || true
-class=RegistryParsersFuzzTest
-src="$root/core/src/test/java/dev/peel/registry/$class.java"
-inputs="$root/core/src/test/resources/dev/peel/registry/${class}Inputs"
+which="${FUZZ_CLASS:-registry/RegistryParsersFuzzTest}"
+class="${which##*/}"; pkg="${which%/*}"
+src="$root/core/src/test/java/dev/peel/$pkg/$class.java"
+inputs="$root/core/src/test/resources/dev/peel/$pkg/${class}Inputs"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   # Every @FuzzTest method, in file order.
