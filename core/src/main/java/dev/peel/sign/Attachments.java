@@ -90,7 +90,12 @@ public final class Attachments {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + " of " + repo + " is a "
                     + f.mediaType() + ", not a manifest of signatures");
         }
-        List<Object> layers = Json.arr(Json.parseObject(f.raw()), "layers");
+        List<Object> layers;
+        try {
+            layers = Json.arr(Json.parseObject(f.raw()), "layers");
+        } catch (IllegalArgumentException e) {
+            throw malformed(what, e);
+        }
         if (layers.size() > MAX_LAYERS) {
             throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + " of " + repo + " has "
                     + layers.size() + " layers; more than " + MAX_LAYERS + " are refused");
@@ -98,9 +103,19 @@ public final class Attachments {
         List<Item> out = new ArrayList<>();
         for (Object o : layers) {
             Map<String, Object> l = asMap(o, what);
-            Digest d = Digest.parse(Json.str(l, "digest"));
-            byte[] content = repo.readBlob(d, Json.num(l, "size"));
-            out.add(new Item(Json.str(l, "mediaType"), content, Json.strings(l, "annotations")));
+            Digest d;
+            long size;
+            String mediaType;
+            Map<String, String> annotations;
+            try {
+                d = Digest.parse(Json.str(l, "digest"));
+                size = Json.num(l, "size");
+                mediaType = Json.str(l, "mediaType");
+                annotations = Json.strings(l, "annotations");
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw malformed(what, e);
+            }
+            out.add(new Item(mediaType, repo.readBlob(d, size), annotations));
         }
         return out;
     }
@@ -167,16 +182,26 @@ public final class Attachments {
             }
         }
         List<Referrer> out = new ArrayList<>();
-        for (Object o : Json.arr(Json.parseObject(raw), "manifests")) {
-            Map<String, Object> d = asMap(o, "referrers of " + subject);
-            String mt = Json.str(d, "mediaType");
-            String digest = Json.str(d, "digest");
-            if (mt == null || digest == null) {
-                throw new RegistryException(RegistryException.Kind.UNTRUSTED, "referrers of " + repo + "@" + subject
-                        + ": a descriptor without mediaType or digest");
+        String what = "referrers of " + subject;
+        List<Object> manifests;
+        try {
+            manifests = Json.arr(Json.parseObject(raw), "manifests");
+        } catch (IllegalArgumentException e) {
+            throw malformed(what, e);
+        }
+        for (Object o : manifests) {
+            Map<String, Object> d = asMap(o, what);
+            try {
+                String mt = Json.str(d, "mediaType");
+                String digest = Json.str(d, "digest");
+                if (mt == null || digest == null) {
+                    throw new IllegalArgumentException("a descriptor without mediaType or digest");
+                }
+                out.add(new Referrer(new Descriptor(new MediaType(mt), Digest.parse(digest), Json.num(d, "size"), null,
+                        Json.strings(d, "annotations")), Json.str(d, "artifactType")));
+            } catch (IllegalArgumentException e) {
+                throw malformed(what, e);
             }
-            out.add(new Referrer(new Descriptor(new MediaType(mt), Digest.parse(digest), Json.num(d, "size"), null,
-                    Json.strings(d, "annotations")), Json.str(d, "artifactType")));
             if (out.size() > MAX_LAYERS * 10) {
                 throw new RegistryException(RegistryException.Kind.UNTRUSTED, "referrers of " + repo + "@" + subject
                         + ": too many");
@@ -208,7 +233,16 @@ public final class Attachments {
 
     /** The annotations of a referrer's manifest itself. */
     public Map<String, String> annotations(Referrer r) throws IOException {
-        return Json.strings(Json.parseObject(repo.manifest(r.manifest().digest().toString()).raw()), "annotations");
+        try {
+            return Json.strings(Json.parseObject(repo.manifest(r.manifest().digest().toString()).raw()), "annotations");
+        } catch (IllegalArgumentException e) {
+            throw malformed("referrer " + r.manifest().digest(), e);
+        }
+    }
+
+    private RegistryException malformed(String what, RuntimeException e) {
+        return new RegistryException(RegistryException.Kind.UNTRUSTED, what + " of " + repo + " is malformed: "
+                + e.getMessage());
     }
 
     /**
@@ -251,8 +285,12 @@ public final class Attachments {
             index.put("schemaVersion", 2L);
             index.put("mediaType", MediaType.OCI_INDEX.value());
         } else {
-            index = new LinkedHashMap<>(Json.parseObject(raw));
-            manifests.addAll(Json.arr(index, "manifests"));
+            try {
+                index = new LinkedHashMap<>(Json.parseObject(raw));
+                manifests.addAll(Json.arr(index, "manifests"));
+            } catch (IllegalArgumentException e) {
+                throw malformed("tag " + tag(subject, ""), e);
+            }
         }
         for (Object o : manifests) {
             if (o instanceof Map<?, ?> d && manifest.toString().equals(d.get("digest"))) {

@@ -30,7 +30,12 @@ public final class SbomSubject {
         } catch (IllegalArgumentException e) {
             return "the SBOM is not a JSON object: " + e.getMessage();
         }
-        List<String> purls = PredicateTypes.SPDX.equals(predicateType) ? spdx(doc) : cycloneDx(doc);
+        List<String> purls;
+        try {
+            purls = PredicateTypes.SPDX.equals(predicateType) ? spdx(doc) : cycloneDx(doc);
+        } catch (IllegalArgumentException e) {
+            return "the SBOM is malformed: " + e.getMessage();
+        }
         List<String> digests = new ArrayList<>();
         for (String p : purls) {
             Matcher m = OCI_PURL.matcher(p);

@@ -113,7 +113,7 @@ class SignParsersFuzzTest {
 
     @FuzzTest
     @Timeout(10)
-    @DictionaryEntries({"-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----", "\n"})
+    @DictionaryEntries({"-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"})
     void publicKey(byte[] input) {
         try {
             assertNotNull(Keys.readPublicKey(new String(input, StandardCharsets.UTF_8)));
