@@ -72,8 +72,13 @@ final class Licenses {
     private Licenses() {
     }
 
-    /** The licence a copyright file declares; {@code pkg} names it in texts made for names the file leaves without one. */
+    /** The licence a copyright file declares; {@code path} names it in texts made for names the file leaves without one. */
     static Found of(byte[] copyright, String path) {
+        return of(copyright, path, new LinkedHashMap<>());
+    }
+
+    /** As above, reusing (and adding to) {@code known}: the LicenseRefs of the document so far. */
+    static Found of(byte[] copyright, String path, Map<String, String> known) {
         if (copyright == null) {
             return new Found(NOASSERTION, Map.of());
         }
@@ -93,7 +98,7 @@ final class Licenses {
             }
         }
         Set<String> parts = new LinkedHashSet<>();
-        Map<String, String> refs = new LinkedHashMap<>();
+        Map<String, String> refs = known;
         for (Map<String, String> p : paragraphs) {
             if (!p.containsKey("files") || !p.containsKey("license")) {
                 continue;
@@ -161,6 +166,12 @@ final class Licenses {
         String id = "LicenseRef-" + name.replaceAll("[^A-Za-z0-9.-]+", "-").replaceAll("^-+|-+$", "");
         if (id.equals("LicenseRef-")) {
             id = "LicenseRef-unnamed";
+        }
+        for (String known : refs.keySet()) {
+            // SPDX ids are compared without case: one id per name, spelled as first seen.
+            if (known.equalsIgnoreCase(id)) {
+                return known;
+            }
         }
         refs.putIfAbsent(id, text != null ? text.strip() : "The licence named '" + name + "' in " + path + ", which gives no text for it.");
         return id;

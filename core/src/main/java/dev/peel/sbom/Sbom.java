@@ -267,8 +267,7 @@ public final class Sbom {
                 copyrightPath = resolved;
                 copyright = tree.nodes.get(resolved).bytes();
             }
-            Licenses.Found lic = Licenses.of(copyright, "/" + DOC + name + "/copyright");
-            lic.refs().forEach(refs::putIfAbsent);
+            Licenses.Found lic = Licenses.of(copyright, "/" + DOC + name + "/copyright", refs);
             String id = os.getOrDefault("ID", "debian").toLowerCase(Locale.ROOT);
             String distro = os.containsKey("VERSION_ID") ? id + "-" + os.get("VERSION_ID") : null;
             String purl = Purl.deb(id.equals("ubuntu") ? "ubuntu" : "debian", name, version, arch, distro, source);
