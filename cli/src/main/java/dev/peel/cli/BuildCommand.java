@@ -70,6 +70,11 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--digest-file", paramLabel = "FILE", description = "Also write the image's digest to FILE (for CI).")
     Path digestFile;
 
+    @Option(names = "--sbom", paramLabel = "FORMATS", split = ",",
+            description = "Also write each platform's SBOM (spdx, cyclonedx or both) beside the output: "
+                    + "<output>.<os>-<arch>[-<variant>].spdx.json / .cdx.json (docs/sbom.md).")
+    List<String> sbom = new ArrayList<>();
+
     @CommandLine.Mixin
     RegistryFlags registry;
 
@@ -92,6 +97,18 @@ final class BuildCommand implements Callable<Integer> {
                 err.println("peel build: " + e.getMessage());
                 return ExitCodes.USAGE;
             }
+        }
+        List<dev.peel.sbom.SbomFormat> sbomFormats;
+        try {
+            sbomFormats = BuildSboms.parse(sbom);
+        } catch (IllegalArgumentException e) {
+            err.println("peel build: --sbom: " + e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        Path sbomBase = output != null ? output : ociTar != null ? ociTar : dockerTar;
+        if (!sbomFormats.isEmpty() && sbomBase == null) {
+            err.println("peel build: --sbom writes beside -o, --oci-tar or --docker-tar; give one of them");
+            return ExitCodes.USAGE;
         }
         Compression c = null;
         if (compression != null) {
@@ -169,6 +186,13 @@ final class BuildCommand implements Callable<Integer> {
                 done(progress);
                 out.println(r.digest());
                 out.flush();
+                if (!sbomFormats.isEmpty()) {
+                    for (Path f : BuildSboms.write(sbomBase, push != null ? push : s.displayName(), build.lock(), sbomFormats)) {
+                        if (!parent.quiet) {
+                            err.println("wrote " + f);
+                        }
+                    }
+                }
                 if (pushRef != null) {
                     int code = push(pushRef, layoutOut, r, out, err);
                     if (code != ExitCodes.OK) {

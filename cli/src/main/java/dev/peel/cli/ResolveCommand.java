@@ -69,7 +69,7 @@ final class ResolveCommand implements Callable<Integer> {
                 for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
                     if (!e.getValue().kept().isEmpty()) {
                         err.println("peel: on the base for " + e.getKey() + ", already installed: " + String.join(", ",
-                                e.getValue().kept().values().stream().map(p -> p.name() + " " + p.version()).toList()));
+                                e.getValue().kept().values().stream().map(p -> p.name() + " " + p.versionText()).toList()));
                     }
                 }
             }

@@ -52,10 +52,17 @@ public final class Build {
         }
     }
 
+    /** The lock the last {@link #run} built from: the spec's lock file or what it resolved; null without packages. */
+    public Lock lock() {
+        return usedLock;
+    }
+
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final Spec spec;
     private final BuildOptions options;
+    /** The lock the last run built from (read or resolved), or null; for SBOMs of what was built. */
+    private Lock usedLock;
     /** The archs this run builds: the spec's, or on an image base without archs, the base's. */
     private List<String> archs;
 
@@ -100,6 +107,7 @@ public final class Build {
                 options.progress().phase("resolving packages");
                 lock = Resolution.locked(spec, archs, h, base);
             }
+            usedLock = lock;
             Map<String, Installer.ArchLayers> packages = Resolution.hasPackages(spec) ? install(lock, h, bases) : Map.of();
             for (Installer.ArchLayers a : packages.values()) {
                 checkMergedUsr(entries, a);

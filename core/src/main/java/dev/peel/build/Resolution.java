@@ -101,7 +101,7 @@ public final class Resolution {
             for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
                 if (!e.getValue().kept().isEmpty()) {
                     host.warnings().accept("the base " + base.spec().written() + " has for " + e.getKey() + " already "
-                            + String.join(", ", e.getValue().kept().values().stream().map(p -> p.name() + " " + p.version()).toList())
+                            + String.join(", ", e.getValue().kept().values().stream().map(p -> p.name() + " " + p.versionText()).toList())
                             + "; not installed again");
                 }
             }

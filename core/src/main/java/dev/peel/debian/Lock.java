@@ -71,7 +71,7 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
             List<LockedPackage> ps = new ArrayList<>();
             for (Pkg p : new TreeMap<>(e.getValue().packages()).values()) {
                 String size = p.stanza().get("Size");
-                ps.add(new LockedPackage(p.name(), p.version().toString(), p.arch(), p.source(),
+                ps.add(new LockedPackage(p.name(), p.versionText(), p.arch(), p.source(),
                         p.base() == null ? null : p.base().toString(), p.suite(), p.component(), p.stanza().get("Filename"),
                         p.stanza().get("SHA256"), size == null ? -1 : Long.parseLong(size.strip())));
             }

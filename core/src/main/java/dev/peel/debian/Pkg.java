@@ -38,6 +38,11 @@ public record Pkg(java.net.URI base, String name, Version version, String arch, 
                 s.get("Priority") == null ? "optional" : s.get("Priority"), "yes".equalsIgnoreCase(s.get("Essential")), s);
     }
 
+    /** The version exactly as the index writes it ({@code 0:1.0} stays so); {@link #version()} orders it. */
+    public String versionText() {
+        return stanza.get("Version").strip();
+    }
+
     /** apt's ordering of Priority: required first. */
     int priorityRank() {
         return switch (priority) {
@@ -51,6 +56,6 @@ public record Pkg(java.net.URI base, String name, Version version, String arch, 
 
     @Override
     public String toString() {
-        return name + " " + version + " " + arch;
+        return name + " " + versionText() + " " + arch;
     }
 }

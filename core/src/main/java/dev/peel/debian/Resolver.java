@@ -44,7 +44,7 @@ public final class Resolver {
         /** The lines {@code peel resolve} prints: {@code name version arch}, sorted by name. */
         public List<String> lines() {
             List<String> out = new ArrayList<>();
-            new TreeMap<>(packages).forEach((n, p) -> out.add(n + " " + p.version() + " " + p.arch()));
+            new TreeMap<>(packages).forEach((n, p) -> out.add(n + " " + p.versionText() + " " + p.arch()));
             return out;
         }
     }
@@ -247,8 +247,8 @@ public final class Resolver {
                     for (Relation r : g) {
                         Pkg other = marked.get(r.name());
                         if (other != null && other != p && r.accepts(other.version())) {
-                            problems.add(p.name() + " " + p.version() + " " + kind.toLowerCase() + " with " + other.name()
-                                    + " " + other.version() + " (" + r + ")");
+                            problems.add(p.name() + " " + p.versionText() + " " + kind.toLowerCase() + " with " + other.name()
+                                    + " " + other.versionText() + " (" + r + ")");
                         }
                     }
                 }
@@ -264,7 +264,7 @@ public final class Resolver {
         for (Relation r : group) {
             Pkg chosen = marked.get(r.name());
             if (chosen != null) {
-                parts.add(r.name() + " " + chosen.version() + " is already chosen (" + why.getOrDefault(r.name(), "requested") + ")");
+                parts.add(r.name() + " " + chosen.versionText() + " is already chosen (" + why.getOrDefault(r.name(), "requested") + ")");
                 continue;
             }
             List<Pkg> vs = universe.versions(r.name());
@@ -275,7 +275,7 @@ public final class Resolver {
     }
 
     private String versionsOf(String name) {
-        return String.join(", ", universe.versions(name).stream().map(p -> p.version() + " (" + p.suite() + ")").toList());
+        return String.join(", ", universe.versions(name).stream().map(p -> p.versionText() + " (" + p.suite() + ")").toList());
     }
 
     private String suites() {

@@ -32,7 +32,7 @@ import java.util.function.LongConsumer;
  */
 public record PackageLayer(String name, String version, String arch, String source, String replaces, BlobLayer layer,
                            List<Listing.Entry> entries, String key) {
-    static final String FORMAT = "peel package layer 2";
+    static final String FORMAT = "peel package layer 3";
     public static final String STATUS_DIR = "var/lib/dpkg/status.d";
 
     /** The cache key of a package's layer: its .deb, the aliases, the epoch and the compression. */
@@ -81,7 +81,8 @@ public record PackageLayer(String name, String version, String arch, String sour
             try (InputStream data = a.data(); TarReader r = new TarReader(data)) {
                 for (TarReader.Header h = r.next(); h != null; h = r.next()) {
                     TarEntry e = entry(h, r, usr, epoch, what);
-                    if (e == null || (e.type() != TarEntry.Type.DIRECTORY && !filter.keeps(e.path()))) {
+                    if (e == null || (e.type() == TarEntry.Type.SYMLINK ? !filter.keepsSymlink(e.path())
+                            : e.type() != TarEntry.Type.DIRECTORY && !filter.keeps(e.path()))) {
                         continue;
                     }
                     if (!written.add(e.path())) {

@@ -128,4 +128,32 @@ class ResolverTest {
         assertTrue(same.packages().isEmpty(), "a request the base meets is skipped");
         assertEquals(Set.of("postfix"), same.kept().keySet());
     }
+
+    @Test
+    void anExplicitZeroEpochIsKeptAsWrittenThroughTheResolverAndTheLock() throws Exception {
+        Universe u = new Universe("amd64");
+        u.add(Deb822.parse("""
+                Package: zed
+                Version: 0:1.0+dfsg-1
+                Architecture: amd64
+                Filename: pool/main/z/zed/zed_1.0+dfsg-1_amd64.deb
+                Size: 10
+                SHA256: 0000000000000000000000000000000000000000000000000000000000000000
+
+                Package: older
+                Version: 1.0
+                Architecture: amd64
+                Depends: zed (>= 1.0)
+                Filename: pool/main/o/older/older_1.0_amd64.deb
+                Size: 10
+                SHA256: 1111111111111111111111111111111111111111111111111111111111111111
+                """.getBytes(StandardCharsets.UTF_8)), "stable", "main");
+        Resolver.Result r = new Resolver(u, true, Set.of()).resolve(List.of(Relation.parse("older")));
+        assertEquals(List.of("older 1.0 amd64", "zed 0:1.0+dfsg-1 amd64"), r.lines(), "compared by dpkg order, printed as written");
+        Lock lock = Lock.of(new Lock.Request("stable", List.of("older"), "strict", List.of()), java.util.Map.of("amd64", u),
+                java.util.Map.of("amd64", r));
+        Lock back = Lock.parse(lock.toJson());
+        assertEquals("0:1.0+dfsg-1", back.archs().get("amd64").stream().filter(p -> p.name().equals("zed")).findFirst().orElseThrow()
+                .version());
+    }
 }

@@ -22,4 +22,16 @@ class PathFilterTest {
         assertTrue(new PathFilter(List.of("/etc/a?c"), List.of()).keeps("etc/abbc"));
         assertFalse(new PathFilter(List.of("/etc/a?c"), List.of()).keeps("etc/abc"));
     }
+
+    @Test
+    void aSymlinkOnTheWayToAnIncludeIsKept() {
+        PathFilter f = new PathFilter(List.of("/usr/share/doc/*"), List.of("/usr/share/doc/*/copyright"));
+        assertTrue(f.keepsSymlink("usr/share/doc/libstdc++6"), "/usr/share/doc/libstdc++6 → gcc-12-base leads to a copyright");
+        assertFalse(f.keeps("usr/share/doc/libstdc++6"), "a file there is still excluded");
+        assertFalse(f.keepsSymlink("usr/share/doc/libc6/changelog.gz"), "deeper than the glob's directory part");
+        assertFalse(f.keepsSymlink("usr/share/doc/libc6/copyright/x"), "as deep as the glob itself is no prefix");
+        assertTrue(f.keepsSymlink("usr/share/doc/libc6/copyright"), "the include itself");
+        assertTrue(new PathFilter(List.of("/usr/share/*"), List.of("/usr/share/[ab]*/keep")).keepsSymlink("usr/share/bc"));
+        assertFalse(new PathFilter(List.of("/usr/share/*"), List.of("/usr/share/[ab]*/keep")).keepsSymlink("usr/share/cc"));
+    }
 }

@@ -1,0 +1,213 @@
+package dev.peel.sbom;
+
+import dev.peel.image.Image;
+import dev.peel.image.Layer;
+import dev.peel.tar.TarReader;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * An image's final file tree, read from its layers in order: whiteouts ({@code .wh.name}, {@code .wh..wh..opq})
+ * delete what lower layers put there (never what their own layer holds), every regular file is hashed (SHA-256 and
+ * SHA-1), a symlink's hashes are those of its target text, a hard link takes its target's. The bytes of the files
+ * {@code keep} names are kept.
+ */
+final class Tree {
+    enum Kind { FILE, SYMLINK, OTHER }
+
+    /** One non-directory of the tree; {@code layer} is the index of the layer that put it there. */
+    record Node(String path, Kind kind, String link, String sha256, String sha1, long size, int layer, byte[] bytes) {
+    }
+
+    final TreeMap<String, Node> nodes = new TreeMap<>();
+    final Set<String> dirs = new HashSet<>();
+
+    static Tree read(Image image, Predicate<String> keep) throws IOException {
+        Tree t = new Tree();
+        List<Layer> layers = image.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            t.apply(layers.get(i), i, keep);
+        }
+        return t;
+    }
+
+    private void apply(Layer layer, int index, Predicate<String> keep) throws IOException {
+        TreeMap<String, Node> added = new TreeMap<>();
+        Set<String> addedDirs = new HashSet<>();
+        List<String> whiteouts = new ArrayList<>();
+        List<String> opaque = new ArrayList<>();
+        try (InputStream in = layer.openUncompressed(); TarReader r = new TarReader(new BufferedInputStream(in, 65536))) {
+            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                String p = h.path();
+                if (p.isEmpty()) {
+                    continue;
+                }
+                int slash = p.lastIndexOf('/');
+                String base = p.substring(slash + 1);
+                String dir = slash < 0 ? "" : p.substring(0, slash);
+                if (base.equals(".wh..wh..opq")) {
+                    opaque.add(dir);
+                    continue;
+                }
+                if (base.startsWith(".wh.")) {
+                    whiteouts.add((dir.isEmpty() ? "" : dir + "/") + base.substring(4));
+                    continue;
+                }
+                if (h.isDirectory()) {
+                    addedDirs.add(p);
+                    added.remove(p);
+                    continue;
+                }
+                addedDirs.remove(p);
+                Node n;
+                if (h.isRegular()) {
+                    n = hashed(p, Kind.FILE, null, r.data(), index, keep.test(p));
+                } else if (h.type() == '2') {
+                    n = hashed(p, Kind.SYMLINK, h.linkName(),
+                            new java.io.ByteArrayInputStream(h.linkName().getBytes(StandardCharsets.UTF_8)), index, false);
+                } else if (h.type() == '1') {
+                    String target = TarPath.clean(h.linkName());
+                    Node t = added.containsKey(target) ? added.get(target) : nodes.get(target);
+                    if (t == null) {
+                        throw new IOException("layer " + layer.digest() + ": hard link /" + p + " to /" + target + ", which is not there");
+                    }
+                    n = new Node(p, t.kind(), t.link(), t.sha256(), t.sha1(), t.size(), index, t.bytes());
+                } else {
+                    n = hashed(p, Kind.OTHER, null, InputStream.nullInputStream(), index, false);
+                }
+                added.put(p, n);
+            }
+        }
+        for (String dir : opaque) {
+            removeUnder(dir);
+        }
+        for (String gone : whiteouts) {
+            nodes.remove(gone);
+            dirs.remove(gone);
+            removeUnder(gone);
+        }
+        for (String d : addedDirs) {
+            nodes.remove(d);
+            dirs.add(d);
+        }
+        for (Node n : added.values()) {
+            if (dirs.remove(n.path())) {
+                removeUnder(n.path());
+            }
+            nodes.put(n.path(), n);
+        }
+    }
+
+    private void removeUnder(String dir) {
+        String prefix = dir.isEmpty() ? "" : dir + "/";
+        if (prefix.isEmpty()) {
+            nodes.clear();
+            dirs.clear();
+            return;
+        }
+        nodes.subMap(prefix, dir + "0").clear();
+        dirs.removeIf(d -> d.startsWith(prefix));
+    }
+
+    private static Node hashed(String path, Kind kind, String link, InputStream in, int layer, boolean keep) throws IOException {
+        MessageDigest sha256 = digest("SHA-256");
+        MessageDigest sha1 = digest("SHA-1");
+        java.io.ByteArrayOutputStream kept = keep ? new java.io.ByteArrayOutputStream() : null;
+        byte[] buf = new byte[65536];
+        long size = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            sha256.update(buf, 0, n);
+            sha1.update(buf, 0, n);
+            if (kept != null) {
+                kept.write(buf, 0, n);
+            }
+            size += n;
+        }
+        return new Node(path, kind, link, HexFormat.of().formatHex(sha256.digest()), HexFormat.of().formatHex(sha1.digest()), size,
+                layer, kept == null ? null : kept.toByteArray());
+    }
+
+    private static MessageDigest digest(String name) {
+        try {
+            return MessageDigest.getInstance(name);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The node at {@code path} with every symlink on the way followed (the last one too), or null. */
+    Node follow(String path) {
+        String p = resolve(path, true);
+        return p == null ? null : nodes.get(p);
+    }
+
+    /**
+     * The path with symlinks among its components resolved (the last one only when {@code last}); null when a
+     * link loops or leads out of what the tree can say.
+     */
+    String resolve(String path, boolean last) {
+        List<String> done = new ArrayList<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(TarPath.clean(path).split("/")));
+        int hops = 0;
+        while (!todo.isEmpty()) {
+            String c = todo.removeFirst();
+            if (c.isEmpty() || c.equals(".")) {
+                continue;
+            }
+            if (c.equals("..")) {
+                if (!done.isEmpty()) {
+                    done.remove(done.size() - 1);
+                }
+                continue;
+            }
+            done.add(c);
+            String here = String.join("/", done);
+            Node n = nodes.get(here);
+            if (n != null && n.kind() == Kind.SYMLINK && (last || !todo.isEmpty())) {
+                if (++hops > 40) {
+                    return null;
+                }
+                done.remove(done.size() - 1);
+                if (n.link().startsWith("/")) {
+                    done.clear();
+                }
+                List<String> parts = List.of(n.link().split("/"));
+                for (int i = parts.size() - 1; i >= 0; i--) {
+                    todo.addFirst(parts.get(i));
+                }
+            }
+        }
+        return String.join("/", done);
+    }
+
+    /** Tar paths as the tree keys them: no leading "./" or "/", no trailing "/". */
+    static final class TarPath {
+        private TarPath() {
+        }
+
+        static String clean(String s) {
+            String n = s;
+            while (n.startsWith("./")) {
+                n = n.substring(2);
+            }
+            while (n.startsWith("/")) {
+                n = n.substring(1);
+            }
+            while (n.endsWith("/")) {
+                n = n.substring(0, n.length() - 1);
+            }
+            return n.equals(".") ? "" : n;
+        }
+    }
+}
