@@ -75,6 +75,17 @@ final class BuildCommand implements Callable<Integer> {
                     + "<output>.<os>-<arch>[-<variant>].spdx.json / .cdx.json (docs/sbom.md).")
     List<String> sbom = new ArrayList<>();
 
+    @Option(names = "--sign-key", paramLabel = "FILE",
+            description = "With --push: sign the pushed index and every platform's manifest with this key, and attest "
+                    + "each platform's own SBOM (--sbom's formats, else spdx) to that platform's digest (docs/signing.md). "
+                    + "The password comes from PEEL_PASSWORD, else COSIGN_PASSWORD, else a prompt.")
+    Path signKey;
+
+    @Option(names = "--sign-format", paramLabel = "FORM", defaultValue = "both",
+            description = "Where --sign-key's signatures and attestations go: legacy (cosign's .sig/.att tags), bundle "
+                    + "(OCI referrers with sigstore bundles) or both (default).")
+    String signFormat;
+
     @CommandLine.Mixin
     RegistryFlags registry;
 
@@ -106,9 +117,30 @@ final class BuildCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         Path sbomBase = output != null ? output : ociTar != null ? ociTar : dockerTar;
-        if (!sbomFormats.isEmpty() && sbomBase == null) {
+        if (!sbomFormats.isEmpty() && sbomBase == null && signKey == null) {
             err.println("peel build: --sbom writes beside -o, --oci-tar or --docker-tar; give one of them");
             return ExitCodes.USAGE;
+        }
+        dev.peel.sign.Signer signer = null;
+        dev.peel.sign.Signing.Form signForm = null;
+        if (signKey != null) {
+            if (push == null) {
+                err.println("peel build: --sign-key signs what --push pushes; give --push REF");
+                return ExitCodes.USAGE;
+            }
+            try {
+                signForm = SignFlags.form(signFormat);
+            } catch (IllegalArgumentException e) {
+                err.println("peel build: " + e.getMessage().replace("--format", "--sign-format"));
+                return ExitCodes.USAGE;
+            }
+            try {
+                // Read (and decrypt) before building: a wrong password should not cost a build.
+                signer = Keyfiles.signer(signKey, parent.env);
+            } catch (Keyfiles.KeyfileException e) {
+                err.println("peel build: " + e.getMessage());
+                return e.exitCode();
+            }
         }
         Compression c = null;
         if (compression != null) {
@@ -186,7 +218,7 @@ final class BuildCommand implements Callable<Integer> {
                 done(progress);
                 out.println(r.digest());
                 out.flush();
-                if (!sbomFormats.isEmpty()) {
+                if (!sbomFormats.isEmpty() && sbomBase != null) {
                     for (Path f : BuildSboms.write(sbomBase, push != null ? push : s.displayName(), build.lock(), sbomFormats)) {
                         if (!parent.quiet) {
                             err.println("wrote " + f);
@@ -197,6 +229,11 @@ final class BuildCommand implements Callable<Integer> {
                     int code = push(pushRef, layoutOut, r, out, err);
                     if (code != ExitCodes.OK) {
                         return code;
+                    }
+                    if (signer != null) {
+                        BuildSigning.signAndAttest(pushRef, r.digest(), layoutOut, build.lock(), signer, signForm,
+                                sbomFormats.isEmpty() ? List.of(dev.peel.sbom.SbomFormat.SPDX) : sbomFormats,
+                                registry.client(parent, err), parent, out, err);
                     }
                 }
             } finally {

@@ -198,6 +198,80 @@ class SigningCliTest {
                 tampered.out());
     }
 
+    @Test
+    void buildSignsEveryManifestAndAttestsEachPlatformsOwnSbom() throws Exception {
+        String ref = registry.host() + "/built/static:1";
+        CliRun.Result b = peel("build", "static", "--arch", "amd64,arm64", "--push", ref, "--sign-key", key.toString(),
+                "--sbom", "spdx,cyclonedx");
+        assertEquals(0, b.exit(), b.err());
+        assertNoSecrets(b);
+        assertTrue(b.err().contains("3 manifests (6 signatures added), 8 SBOM attestations added"), b.err());
+
+        CliRun.Result v = peel("verify", ref, "--key", pub.toString(), "--attestations");
+        assertEquals(0, v.exit(), v.out() + v.err());
+        // index + 2 × (signature, SPDX, CycloneDX)
+        assertEquals(7, v.out().lines().filter(l -> l.startsWith("PASS")).count(), v.out());
+        CliRun.Result spdx = peel("verify", ref, "--key", pub.toString(), "--attestations", "--type", "spdxjson",
+                "--platform", "linux/arm64");
+        assertEquals(0, spdx.exit(), spdx.out() + spdx.err());
+        assertTrue(spdx.out().contains("PASS linux/arm64/v8") && spdx.out().contains("attestation https://spdx.dev/Document"),
+                spdx.out());
+        CliRun.Result none = peel("verify", ref, "--key", pub.toString(), "--attestations", "--type", "slsaprovenance1");
+        assertEquals(3, none.exit(), none.out());
+        assertTrue(none.out().contains("none verifies with the key"), none.out());
+
+        // The SBOM attested to amd64 describes amd64's digest; peel sbom reads the same from the registry.
+        Descriptor amd = child("amd64");
+        Descriptor arm = child("arm64");
+        Path amdSbom = tmp.resolve("amd64.spdx.json");
+        CliRun.Result sb = peel("sbom", ref, "--platform", "linux/amd64", "-o", amdSbom.toString());
+        assertEquals(0, sb.exit(), sb.err());
+        assertTrue(Files.readString(amdSbom).contains("sha256%3A" + amd.digest().hex()));
+
+        // An SBOM of amd64 attested (validly, by the key) to arm64 is refused: it describes another image.
+        CliRun.Result wrongSbom = peel("attest", ref, "--platform", "linux/arm64", "--key", key.toString(), "--type",
+                "spdxjson", "--predicate", amdSbom.toString(), "--format", "legacy");
+        assertEquals(0, wrongSbom.exit(), wrongSbom.err());
+        CliRun.Result refused = peel("verify", ref, "--key", pub.toString(), "--attestations", "--type", "spdxjson",
+                "--platform", "linux/arm64");
+        assertEquals(3, refused.exit(), refused.out());
+        assertTrue(refused.out().contains("the SBOM describes " + amd.digest() + ", not this image"), refused.out());
+    }
+
+    @Test
+    void anAttestationMovedFromOnePlatformToAnotherIsRefusedInEitherForm() throws Exception {
+        String ref = registry.host() + "/moved/static:1";
+        CliRun.Result b = peel("build", "static", "--arch", "amd64,arm64", "--push", ref, "--sign-key", key.toString());
+        assertEquals(0, b.exit(), b.err());
+        Attachments att = attachments(ref);
+        Descriptor amd = child("amd64");
+        Descriptor arm = child("arm64");
+
+        // Legacy: amd64's envelope appended to arm64's .att tag.
+        Attachments.Item amdAtt = att.legacy(amd.digest(), ".att").get(0);
+        assertTrue(att.appendLegacy(arm.digest(), ".att", amdAtt, i -> false));
+        CliRun.Result legacy = peel("verify", ref, "--key", pub.toString(), "--attestations", "--platform", "linux/arm64");
+        assertEquals(3, legacy.exit(), legacy.out());
+        assertTrue(legacy.out().contains("FAIL linux/arm64/v8") && legacy.out().contains("its subject is [" + amd.digest()
+                + "], not this image"), legacy.out());
+        assertTrue(legacy.out().contains("PASS linux/arm64/v8"), "arm64's signature still passes: " + legacy.out());
+
+        // Bundle: amd64's attestation bundle pushed as a referrer of arm64 (on a fresh copy of the image).
+        String ref2 = registry.host() + "/moved-bundle/static:1";
+        assertEquals(0, peel("build", "static", "--arch", "amd64,arm64", "--push", ref2, "--sign-key", key.toString(),
+                "--sign-format", "bundle").exit());
+        Attachments att2 = attachments(ref2);
+        Attachments.Referrer amdRef = att2.referrers(amd.digest()).stream()
+                .filter(r -> "https://spdx.dev/Document".equals(r.manifest().annotations().get(Attachments.BUNDLE_PREDICATE_TYPE)))
+                .findFirst().orElseThrow();
+        att2.putReferrer(arm, Attachments.BUNDLE, att2.items(amdRef).get(0), amdRef.manifest().annotations());
+        CliRun.Result bundle = peel("verify", ref2, "--key", pub.toString(), "--attestations", "--platform", "linux/arm64");
+        assertEquals(3, bundle.exit(), bundle.out());
+        assertTrue(bundle.out().contains("its subject is [" + amd.digest() + "], not this image"), bundle.out());
+        CliRun.Result amdOk = peel("verify", ref2, "--key", pub.toString(), "--attestations", "--platform", "linux/amd64");
+        assertEquals(0, amdOk.exit(), amdOk.out());
+    }
+
     /** Writes a legacy tag holding exactly one item (what an attacker with push access could do). */
     static void replaceTag(Attachments att, Digest subject, String suffix, Attachments.Item item) throws Exception {
         // A tag holding only this item: made under a scratch subject's tag, then copied over the real one.
