@@ -352,7 +352,7 @@ public final class Sbom {
             for (String line : new String(n.bytes(), StandardCharsets.UTF_8).split("\n")) {
                 int sep = line.indexOf("  ");
                 if (sep > 0) {
-                    p.paths.add(Tree.TarPath.clean(line.substring(sep + 2)));
+                    p.paths.add(dev.peel.tar.TarReader.cleanPath(line.substring(sep + 2)));
                 }
             }
         }
@@ -362,7 +362,7 @@ public final class Sbom {
             }
             for (String line : new String(n.bytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank() && !line.equals("/.")) {
-                    p.paths.add(Tree.TarPath.clean(line));
+                    p.paths.add(dev.peel.tar.TarReader.cleanPath(line));
                 }
             }
         }

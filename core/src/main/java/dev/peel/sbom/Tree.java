@@ -77,7 +77,7 @@ final class Tree {
                     n = hashed(p, Kind.SYMLINK, h.linkName(),
                             new java.io.ByteArrayInputStream(h.linkName().getBytes(StandardCharsets.UTF_8)), index, false);
                 } else if (h.type() == '1') {
-                    String target = TarPath.clean(h.linkName());
+                    String target = dev.peel.tar.TarReader.cleanPath(h.linkName());
                     Node t = added.containsKey(target) ? added.get(target) : nodes.get(target);
                     if (t == null) {
                         throw new IOException("layer " + layer.digest() + ": hard link /" + p + " to /" + target + ", which is not there");
@@ -158,7 +158,7 @@ final class Tree {
      */
     String resolve(String path, boolean last) {
         List<String> done = new ArrayList<>();
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(TarPath.clean(path).split("/")));
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(dev.peel.tar.TarReader.cleanPath(path).split("/")));
         int hops = 0;
         while (!todo.isEmpty()) {
             String c = todo.removeFirst();
@@ -189,25 +189,5 @@ final class Tree {
             }
         }
         return String.join("/", done);
-    }
-
-    /** Tar paths as the tree keys them: no leading "./" or "/", no trailing "/". */
-    static final class TarPath {
-        private TarPath() {
-        }
-
-        static String clean(String s) {
-            String n = s;
-            while (n.startsWith("./")) {
-                n = n.substring(2);
-            }
-            while (n.startsWith("/")) {
-                n = n.substring(1);
-            }
-            while (n.endsWith("/")) {
-                n = n.substring(0, n.length() - 1);
-            }
-            return n.equals(".") ? "" : n;
-        }
     }
 }

@@ -13,22 +13,27 @@ import java.util.Map;
  * {@link #data()} (or don't: the rest is skipped).
  */
 public final class TarReader implements AutoCloseable {
+    /** A tar entry name as a path: without a leading "./" or "/" and without a trailing "/"; "" for the root. */
+    public static String cleanPath(String name) {
+        String n = name;
+        while (n.startsWith("./")) {
+            n = n.substring(2);
+        }
+        while (n.startsWith("/")) {
+            n = n.substring(1);
+        }
+        while (n.endsWith("/")) {
+            n = n.substring(0, n.length() - 1);
+        }
+        return n.equals(".") ? "" : n;
+    }
+
     /** One header, with PAX and GNU extensions applied; {@code offset} is where its data starts. */
     public record Header(String name, char type, int mode, long uid, long gid, String uname, String gname,
                          long size, long mtime, String linkName, int devMajor, int devMinor, long offset) {
         /** The name without a leading "./" or "/" and without a trailing "/"; "" for the root. */
         public String path() {
-            String n = name;
-            while (n.startsWith("./")) {
-                n = n.substring(2);
-            }
-            while (n.startsWith("/")) {
-                n = n.substring(1);
-            }
-            while (n.endsWith("/")) {
-                n = n.substring(0, n.length() - 1);
-            }
-            return n.equals(".") ? "" : n;
+            return cleanPath(name);
         }
 
         public boolean isDirectory() {
