@@ -15,13 +15,17 @@ final class ExitCodes {
             Exit codes:
               0    success
               1    the work failed (I/O error, unreadable or corrupt image, …)
-              2    usage or spec error: bad flags, invalid spec (file:line is named), bad input files
-              3    untrusted data: a signature or attestation failed peel verify; a package repository failed
-                   verification or could not be read (signature, checksum, expiry); or a registry sent content
-                   that does not match its digest or size, is too large, malformed, or redirected where peel
-                   does not follow
-              4    a registry failed: unreachable, refused the request, not found, or the retry budget ran out
-              5    a registry denied access: credentials missing or wrong, or no permission (scope) for the repository
+              2    usage or spec error: bad flags, invalid spec (file:line is
+                   named), bad input files
+              3    untrusted data: a signature or attestation failed peel verify;
+                   a package repository failed verification or could not be read
+                   (signature, checksum, expiry); or a registry sent content that
+                   does not match its digest or size, is too large, malformed,
+                   or redirected where peel does not follow
+              4    a registry failed: unreachable, refused the request, not
+                   found, or the retry budget ran out
+              5    a registry denied access: credentials missing or wrong, or no
+                   permission (scope) for the repository
               130  interrupted
             """;
 
