@@ -88,6 +88,9 @@ final class CycloneDxWriter {
                     c.put("licenses", List.of(Map.of("expression", p.license())));
                 }
             }
+            if (p.copyrightText() != null) {
+                c.put("copyright", p.copyrightText());
+            }
             c.put("purl", p.purl());
             if (!p.downloadLocation().equals("NOASSERTION")) {
                 c.put("externalReferences", List.of(Map.of("type", "distribution", "url", p.downloadLocation())));

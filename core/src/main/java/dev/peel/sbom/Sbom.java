@@ -51,11 +51,13 @@ public final class Sbom {
      * @param sha256 the .deb's SHA-256 from the lock, else null
      * @param license an SPDX expression, or NOASSERTION
      * @param copyright the path of the copyright file read for the licence, or null
+     * @param copyrightText the copyright file's text when it is not machine-readable (its licence is then NOASSERTION
+     *                      and the text is what there is), else null
      * @param dependsOn ids of the installed packages its Pre-Depends and Depends name
      */
     public record Package(String id, String name, String version, String arch, String source, String sourceVersion,
                           String maintainer, String supplier, String downloadLocation, String sha256, String purl,
-                          String license, String copyright, List<String> dependsOn) {
+                          String license, String copyright, String copyrightText, List<String> dependsOn) {
     }
 
     /** Who accounts for a file. */
@@ -290,7 +292,9 @@ public final class Sbom {
             Collections.sort(sortedDeps);
             return new Package(packageId(name, arch), name, version, arch, source, sourceVersion, maintainer,
                     Supplier.of(maintainer), lp == null ? "NOASSERTION" : Lock.poolUrl(lp).toString(), lp == null ? null : lp.sha256(),
-                    purl, lic.expression(), copyrightPath, sortedDeps);
+                    purl, lic.expression(), copyrightPath,
+                    copyright != null && lic.expression().equals(Licenses.NOASSERTION)
+                            ? new String(copyright, java.nio.charset.StandardCharsets.UTF_8) : null, sortedDeps);
         }
     }
 

@@ -76,7 +76,7 @@ final class SpdxWriter {
             } else {
                 m.put("licenseComments", "The image holds no copyright file for this package.");
             }
-            m.put("copyrightText", "NOASSERTION");
+            m.put("copyrightText", p.copyrightText() != null ? p.copyrightText() : "NOASSERTION");
             m.put("externalRefs", List.of(purlRef(p.purl())));
             m.put("primaryPackagePurpose", "LIBRARY");
             packages.add(m);

@@ -93,6 +93,9 @@ class SbomTest {
         return TarEntry.file(path, 0644, 0, 0, 0, Content.ofBytes(text.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A copyright file that is not DEP-5: its licence is NOASSERTION, and its text is carried instead. */
+    static final String MTA_COPYRIGHT = "This is mta, written by A. Author.\n\nCopyright 1999 A. Author; see /usr/share/common-licenses/GPL-2.\n";
+
     static String md5(String s) throws Exception {
         return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
@@ -103,7 +106,9 @@ class SbomTest {
                 file("var/lib/dpkg/info/libfoo1:amd64.md5sums", md5("lib") + "  usr/lib/x86_64-linux-gnu/libfoo.so.1.0\n"
                         + md5(COPYRIGHT) + "  usr/share/doc/libfoo1/copyright\n"),
                 file("var/lib/dpkg/info/app.list", "/.\n/bin\n/bin/app\n/usr/share/doc/app\n"),
-                file("var/lib/dpkg/info/mta.md5sums", md5("mta") + "  usr/sbin/mta\n"),
+                file("var/lib/dpkg/info/mta.md5sums", md5("mta") + "  usr/sbin/mta\n" + md5(MTA_COPYRIGHT)
+                        + "  usr/share/doc/mta/copyright\n"),
+                file("usr/share/doc/mta/copyright", MTA_COPYRIGHT),
                 file("usr/lib/x86_64-linux-gnu/libfoo.so.1.0", "lib"),
                 TarEntry.symlink("usr/lib/x86_64-linux-gnu/libfoo.so.1", "libfoo.so.1.0", 0, 0, 0),
                 file("usr/share/doc/libfoo1/copyright", COPYRIGHT),
@@ -158,6 +163,11 @@ class SbomTest {
         assertEquals(foo.license(), app.license(), "its doc folder is a symlink to libfoo1's");
         assertEquals(List.of(foo.id(), byName.get("mta").id()), app.dependsOn(), "an alternative's installed member, a provider");
 
+        Sbom.Package mta = byName.get("mta");
+        assertEquals("NOASSERTION", mta.license(), "not machine-readable");
+        assertEquals(MTA_COPYRIGHT, mta.copyrightText(), "the text is carried instead");
+        assertNull(foo.copyrightText(), "a DEP-5 file gives the expression, not the text");
+
         Map<String, Sbom.File> files = s.files().stream().collect(Collectors.toMap(Sbom.File::path, f -> f));
         assertFalse(files.containsKey("tmp/gone"), "whited out");
         assertFalse(files.containsKey("opt/o/old"), "under an opaque directory");
@@ -183,6 +193,9 @@ class SbomTest {
         String bom = new String(cdx, StandardCharsets.UTF_8);
         assertTrue(bom.contains("\"purl\": \"pkg:oci/app@sha256%3A" + img.digest().hex() + "?arch=amd64\""), bom.substring(0, 1500));
         assertTrue(bom.contains("\"name\": \"peel:unaccounted\""));
+        assertTrue(bom.contains("\"copyright\": \"This is mta, written by A. Author."), "CycloneDX carries the text");
+        assertTrue(Json.arr(Json.parseObject(spdx), "packages").stream().anyMatch(o -> o instanceof Map<?, ?> m
+                && "mta".equals(m.get("name")) && MTA_COPYRIGHT.equals(m.get("copyrightText"))), "SPDX carries the text");
 
         SbomOracles.assertValidSpdx(spdx, tmp.resolve("v"));
         SbomOracles.assertValidCycloneDx(cdx, tmp.resolve("v"));
