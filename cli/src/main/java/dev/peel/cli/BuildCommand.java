@@ -70,6 +70,11 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--digest-file", paramLabel = "FILE", description = "Also write the image's digest to FILE (for CI).")
     Path digestFile;
 
+    @Option(names = "--skip-unavailable-archs",
+            description = "When resolving, leave out (with a warning) an arch whose package indexes the mirror cannot serve "
+                    + "or that fail verification (a mirror out of sync), and build the others, instead of failing.")
+    boolean skipUnavailableArchs;
+
     @Option(names = "--sbom", paramLabel = "FORMATS", split = ",",
             description = "Also write each platform's SBOM (spdx, cyclonedx or both) beside the output: "
                     + "<output>.<os>-<arch>[-<variant>].spdx.json / .cdx.json (docs/sbom.md).")
@@ -194,7 +199,7 @@ final class BuildCommand implements Callable<Integer> {
                     System.getenv(), Path.of("/etc/apt"), w -> {
                         done(progress);
                         err.println("peel: " + w);
-                    }, java.time.Instant.now())).withRegistry(registry.client(parent, err));
+                    }, java.time.Instant.now())).withRegistry(registry.client(parent, err)).withSkipUnavailableArchs(skipUnavailableArchs);
             Build build = new Build(s, options);
             if (level != null) {
                 Compression effective = build.compression();

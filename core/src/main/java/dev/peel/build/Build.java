@@ -105,7 +105,16 @@ public final class Build {
             }
             if (lock == null && Resolution.hasPackages(spec)) {
                 options.progress().phase("resolving packages");
-                lock = Resolution.locked(spec, archs, h, base);
+                lock = Resolution.locked(spec, archs, h, base, options.skipUnavailableArchs());
+                if (options.skipUnavailableArchs()) {
+                    Lock resolved = lock;
+                    archs = archs.stream().filter(a -> resolved.archs().containsKey(a)).toList();
+                    for (String arch : new ArrayList<>(bases.keySet())) {
+                        if (!archs.contains(arch)) {
+                            bases.remove(arch);
+                        }
+                    }
+                }
             }
             usedLock = lock;
             Map<String, Installer.ArchLayers> packages = Resolution.hasPackages(spec) ? install(lock, h, bases) : Map.of();

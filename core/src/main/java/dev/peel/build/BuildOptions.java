@@ -20,9 +20,12 @@ import java.util.function.Consumer;
  * @param host where Debian packages come from and are cached; null: {@link Host#system()} when needed
  * @param registry the client a registry base is read with (credentials, TLS, retries); null: an anonymous one with
  *                 the defaults (enough for public and loopback registries)
+ * @param skipUnavailableArchs when resolving, leave out (with a warning) an arch whose package indexes cannot be read
+ *                 or verified, instead of failing; the image then has the other archs
  */
 public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel,
-                           List<String> tags, Progress progress, Host host, RegistryClient registry) {
+                           List<String> tags, Progress progress, Host host, RegistryClient registry,
+                           boolean skipUnavailableArchs) {
     /**
      * What a build reads from the machine when it installs packages: the cache, the environment
      * (PEEL_DEBIAN_MIRROR, PEEL_DEBIAN_SNAPSHOT), the host's apt configuration, where warnings go, and the
@@ -41,6 +44,11 @@ public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression
     }
 
     public BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel, List<String> tags,
+                        Progress progress, Host host, RegistryClient registry) {
+        this(sourceDateEpoch, compression, compressionLevel, tags, progress, host, registry, false);
+    }
+
+    public BuildOptions(OptionalLong sourceDateEpoch, Compression compression, Integer compressionLevel, List<String> tags,
                         Progress progress) {
         this(sourceDateEpoch, compression, compressionLevel, tags, progress, null, null);
     }
@@ -55,11 +63,18 @@ public record BuildOptions(OptionalLong sourceDateEpoch, Compression compression
     }
 
     public BuildOptions withHost(Host h) {
-        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, h, registry);
+        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, h, registry,
+                skipUnavailableArchs);
     }
 
     /** The same options reading registry bases with {@code client}. */
     public BuildOptions withRegistry(RegistryClient client) {
-        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, host, client);
+        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, host, client,
+                skipUnavailableArchs);
+    }
+
+    /** The same options leaving out archs whose indexes cannot be read (build --skip-unavailable-archs). */
+    public BuildOptions withSkipUnavailableArchs(boolean skip) {
+        return new BuildOptions(sourceDateEpoch, compression, compressionLevel, tags, progress, host, registry, skip);
     }
 }

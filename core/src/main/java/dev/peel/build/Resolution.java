@@ -89,15 +89,27 @@ public final class Resolution {
      */
     public static Lock locked(Spec spec, List<String> archs, BuildOptions.Host host, BaseImage base)
             throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
+        return locked(spec, archs, host, base, false);
+    }
+
+    /**
+     * {@link #locked(Spec, List, BuildOptions.Host, BaseImage)}; with {@code skipUnavailable}, archs whose indexes
+     * cannot be read or verified are left out of the lock with a warning (build --skip-unavailable-archs).
+     */
+    public static Lock locked(Spec spec, List<String> archs, BuildOptions.Host host, BaseImage base, boolean skipUnavailable)
+            throws SpecException, RepositoryException, Resolver.ResolveException, java.io.IOException {
         if (base == null) {
-            return locked(spec, archs, host.env(), host.etcApt(), host.warnings(), host.now(), host.cache());
+            Map<String, Universe> universes = new LinkedHashMap<>();
+            Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, host.env(), host.etcApt(), host.warnings(),
+                    host.now(), host.cache(), universes, Map.of(), skipUnavailable);
+            return Lock.of(request(spec.debian()), universes, results);
         }
         List<String> wanted = base.archsFor(archs);
         Lock lock;
         if (hasPackages(spec)) {
             Map<String, Universe> universes = new LinkedHashMap<>();
             Map<String, Resolver.Result> results = resolveWithUniverses(spec, wanted, host.env(), host.etcApt(), host.warnings(),
-                    host.now(), host.cache(), universes, installed(spec, wanted, base, host.warnings()));
+                    host.now(), host.cache(), universes, installed(spec, wanted, base, host.warnings()), skipUnavailable);
             for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
                 if (!e.getValue().kept().isEmpty()) {
                     host.warnings().accept("the base " + base.spec().written() + " has for " + e.getKey() + " already "
@@ -106,6 +118,7 @@ public final class Resolution {
                 }
             }
             lock = Lock.of(request(spec.debian()), universes, results);
+            wanted = wanted.stream().filter(results::containsKey).toList();
         } else {
             lock = new Lock(null, List.of(), Map.of());
         }
@@ -200,6 +213,20 @@ public final class Resolution {
                                                                      Cache cache, Map<String, Universe> universes,
                                                                      Map<String, Map<String, dev.peel.debian.Pkg>> installed)
             throws SpecException, RepositoryException, Resolver.ResolveException {
+        return resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes, installed, false);
+    }
+
+    /**
+     * Resolves for each arch on a core of its own. An arch that no suite's Release lists is a spec error naming it;
+     * with {@code skipUnavailable}, an arch whose indexes cannot be read or verified is left out with a warning
+     * (when at least one arch remains), and is missing from the result.
+     */
+    private static Map<String, Resolver.Result> resolveWithUniverses(Spec spec, List<String> archs, Map<String, String> env,
+                                                                     Path etcApt, Consumer<String> warnings, Instant now,
+                                                                     Cache cache, Map<String, Universe> universes,
+                                                                     Map<String, Map<String, dev.peel.debian.Pkg>> installed,
+                                                                     boolean skipUnavailable)
+            throws SpecException, RepositoryException, Resolver.ResolveException {
         Spec.Debian d = spec.debian();
         if (d == null || d.packages().isEmpty()) {
             throw new SpecException(new Position(spec.displayName(), 1, 1), "the spec lists no Debian packages",
@@ -219,6 +246,11 @@ public final class Resolution {
             for (String arch : archs) {
                 work.put(arch, pool.submit(() -> {
                     Universe u = sources.universe(arch, now);
+                    if (!u.hasListedSuite()) {
+                        throw new SpecException(d.at(), "no suite of the sources supports architecture " + arch + " ("
+                                + String.join(", ", u.origins().stream().map(o -> o.suite()).toList())
+                                + ": their Releases do not list it)", "leave " + arch + " out of archs (or --arch)");
+                    }
                     try {
                         return new Object[] {u, new Resolver(u, d.transitive(), d.exclude(), installed.getOrDefault(arch, Map.of()))
                                 .resolve(d.packages())};
@@ -228,6 +260,7 @@ public final class Resolution {
                 }));
             }
             Map<String, Resolver.Result> out = new LinkedHashMap<>();
+            RepositoryException firstUnavailable = null;
             for (Map.Entry<String, java.util.concurrent.Future<Object[]>> e : work.entrySet()) {
                 Object[] r;
                 try {
@@ -237,8 +270,16 @@ public final class Resolution {
                     throw new RepositoryException("interrupted", ie);
                 } catch (java.util.concurrent.ExecutionException ee) {
                     Throwable c = ee.getCause();
+                    if (c instanceof RepositoryException re && skipUnavailable) {
+                        warnings.accept("warning: " + e.getKey() + " left out (--skip-unavailable-archs): " + re.getMessage());
+                        firstUnavailable = firstUnavailable == null ? re : firstUnavailable;
+                        continue;
+                    }
                     if (c instanceof RepositoryException re) {
                         throw re;
+                    }
+                    if (c instanceof SpecException se) {
+                        throw se;
                     }
                     if (c instanceof Resolver.ResolveException re) {
                         throw re;
@@ -250,6 +291,9 @@ public final class Resolution {
                 }
                 universes.put(e.getKey(), (Universe) r[0]);
                 out.put(e.getKey(), (Resolver.Result) r[1]);
+            }
+            if (out.isEmpty() && firstUnavailable != null) {
+                throw firstUnavailable;
             }
             return out;
         } finally {

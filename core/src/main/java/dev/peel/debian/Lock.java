@@ -50,7 +50,16 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
     public record Request(String suite, List<String> packages, String resolve, List<String> exclude) {
     }
 
-    public record LockedSource(String url, String suite, List<String> components, String inReleaseSha256, String date) {
+    /** A suite the lock was resolved from; {@code skippedArchs}: archs its Release does not list, resolved without it. */
+    public record LockedSource(String url, String suite, List<String> components, String inReleaseSha256, String date,
+                               List<String> skippedArchs) {
+        public LockedSource {
+            skippedArchs = skippedArchs == null ? List.of() : List.copyOf(new java.util.TreeSet<>(skippedArchs));
+        }
+
+        public LockedSource(String url, String suite, List<String> components, String inReleaseSha256, String date) {
+            this(url, suite, components, inReleaseSha256, date, List.of());
+        }
     }
 
     public record LockedPackage(String name, String version, String arch, String source, String url, String suite,
@@ -60,11 +69,22 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
     /** The lock of resolution results, one per arch, with the universes they came from. */
     public static Lock of(Request request, Map<String, Universe> universes, Map<String, Resolver.Result> results) {
         Map<String, LockedSource> sources = new LinkedHashMap<>();
-        for (Universe u : universes.values()) {
-            for (Universe.Origin o : u.origins()) {
-                sources.putIfAbsent(o.base() + " " + o.suite(), new LockedSource(o.base().toString(), o.suite(),
+        Map<String, List<String>> skipped = new LinkedHashMap<>();
+        for (Map.Entry<String, Universe> ue : universes.entrySet()) {
+            for (Universe.Origin o : ue.getValue().origins()) {
+                String key = o.base() + " " + o.suite();
+                sources.putIfAbsent(key, new LockedSource(o.base().toString(), o.suite(),
                         o.components(), o.inReleaseSha256(), o.date() == null ? null : o.date().toString()));
+                List<String> s = skipped.computeIfAbsent(key, k -> new ArrayList<>());
+                if (o.skipped()) {
+                    s.add(ue.getKey());
+                }
             }
+        }
+        for (Map.Entry<String, LockedSource> e : sources.entrySet()) {
+            LockedSource ls = e.getValue();
+            e.setValue(new LockedSource(ls.url(), ls.suite(), ls.components(), ls.inReleaseSha256(), ls.date(),
+                    skipped.get(e.getKey())));
         }
         Map<String, List<LockedPackage>> archs = new TreeMap<>();
         for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
@@ -112,6 +132,9 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
             o.put("components", s.components());
             o.put("inReleaseSha256", s.inReleaseSha256());
             o.put("date", s.date());
+            if (!s.skippedArchs().isEmpty()) {
+                o.put("skippedArchs", s.skippedArchs());
+            }
             src.add(o);
         }
         m.put("sources", src);
@@ -170,7 +193,7 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
             @SuppressWarnings("unchecked")
             Map<String, Object> s = (Map<String, Object>) o;
             sources.add(new LockedSource(Json.str(s, "url"), Json.str(s, "suite"), strings(Json.arr(s, "components")),
-                    Json.str(s, "inReleaseSha256"), Json.str(s, "date")));
+                    Json.str(s, "inReleaseSha256"), Json.str(s, "date"), strings(Json.arr(s, "skippedArchs"))));
         }
         Map<String, List<LockedPackage>> archs = new TreeMap<>();
         for (Map.Entry<String, Object> e : Json.obj(m, "archs").entrySet()) {

@@ -81,4 +81,13 @@ public record Release(Deb822.Stanza fields, Map<String, FileHash> sha256, Instan
     public String get(String field) {
         return fields.get(field);
     }
+
+    /** The archs the Release says the suite has ({@code Architectures:}), or null when it does not say (all). */
+    public java.util.Set<String> architectures() {
+        String v = fields.get("Architectures");
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        return new java.util.LinkedHashSet<>(java.util.Arrays.asList(v.strip().split("\\s+")));
+    }
 }

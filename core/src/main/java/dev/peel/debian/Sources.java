@@ -39,6 +39,14 @@ public final class Sources {
             for (String suite : s.suites()) {
                 Repository r = new Repository(s.url(), suite, keys, fetcher, cache);
                 Release release = release(s, suite, r, now);
+                java.util.Set<String> listed = release.architectures();
+                if (listed != null && !listed.contains(arch)) {
+                    // As apt: "Skipping acquire of configured file … as repository … doesn't support architecture".
+                    u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date(), true));
+                    warnings.accept("note: " + suite + " at " + s.url() + " does not support architecture " + arch
+                            + " (its Release lists " + String.join(" ", listed) + "); skipped for " + arch + ", as apt does");
+                    continue;
+                }
                 u.origin(new Universe.Origin(s.url(), suite, s.components(), release.fileSha256(), release.date()));
                 for (String component : s.components()) {
                     try {

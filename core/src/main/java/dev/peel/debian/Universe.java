@@ -55,9 +55,16 @@ public final class Universe {
     private final List<String> suites = new ArrayList<>();
     private final List<Origin> origins = new ArrayList<>();
 
-    /** A suite read into this universe, and the digest of the InRelease it was read from. */
+    /**
+     * A suite read into this universe, and the digest of the InRelease it was read from; {@code skipped} when its
+     * Release does not list this universe's arch, so it gave no packages (apt's "doesn't support architecture").
+     */
     public record Origin(java.net.URI base, String suite, List<String> components, String inReleaseSha256,
-                         java.time.Instant date) {
+                         java.time.Instant date, boolean skipped) {
+        public Origin(java.net.URI base, String suite, List<String> components, String inReleaseSha256,
+                      java.time.Instant date) {
+            this(base, suite, components, inReleaseSha256, date, false);
+        }
     }
 
     public Universe(String arch) {
@@ -75,6 +82,11 @@ public final class Universe {
 
     public List<Origin> origins() {
         return List.copyOf(origins);
+    }
+
+    /** True when at least one suite read gave this arch's packages (its Release lists the arch). */
+    public boolean hasListedSuite() {
+        return origins.stream().anyMatch(o -> !o.skipped());
     }
 
     /** Adds a parsed Packages index of a suite and component. */
