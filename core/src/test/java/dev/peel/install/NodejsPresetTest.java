@@ -10,6 +10,7 @@ import dev.peel.build.Outputs;
 import dev.peel.cache.Cache;
 import dev.peel.check.ElfCheck;
 import dev.peel.image.Image;
+import dev.peel.sbom.Sbom;
 import dev.peel.spec.SpecParser;
 import dev.peel.testing.Tools;
 import java.nio.file.Files;
@@ -179,6 +180,9 @@ class NodejsPresetTest {
         assertTrue(Files.exists(appRoot.resolve("var/lib/dpkg/status.d/nodejs")));
         ElfCheck.Report report = ElfCheck.check(app.images().get(0));
         assertTrue(report.ok() && report.objects() > 100, "every DT_NEEDED is in the image: " + report.missing());
+        Sbom sbom = Sbom.read(app.images().get(0), "nodejs-app", null);
+        assertEquals(List.of(), sbom.files().stream().filter(f -> f.owner() == Sbom.Owner.UNACCOUNTED).map(Sbom.File::path).toList());
+        assertTrue(sbom.packages().stream().anyMatch(p -> p.name().equals("nodejs")) && sbom.packages().stream().anyMatch(p -> p.name().equals("node-undici")));
     }
 
     @Test
