@@ -164,6 +164,19 @@ class NodejsPresetTest {
     }
 
     @Test
+    void withoutSslCertFileNodeTrustsTheImagesBundleThroughOpensslsDefaultFile() throws Exception {
+        assertEquals("../../../etc/ssl/certs/ca-certificates.crt", Files.readSymbolicLink(appRoot.resolve("usr/lib/ssl/cert.pem")).toString());
+        // The bundle is bind-mounted over by the test's certificate, so "trusted" can only come from that file.
+        var c = app.images().get(0).config().config();
+        List<String> cmd = new ArrayList<>(List.of("env", "-i"));
+        c.env().stream().filter(e -> !e.startsWith("SSL_CERT_FILE=")).forEach(cmd::add);
+        cmd.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + appRoot.resolve("proc"), "/bin/sh", "-c",
+                "mount --bind \"$1\" \"$2/etc/ssl/certs/ca-certificates.crt\" && exec chroot \"$2\" /usr/bin/node /app/check.js", "sh",
+                tmp.resolve("app-nodejs/cert.pem").toString(), appRoot.toString()));
+        assertEquals(expected("v18", 0, "ok hello over TLSv1.3"), Tools.run(cmd, null, Map.of(), 120).ok().out());
+    }
+
+    @Test
     void theImageHasNodeAtBothPathsAndNothingDistrolessLeavesOut() throws Exception {
         var c = app.images().get(0).config().config();
         assertEquals(List.of("/usr/bin/node"), c.entrypoint());
