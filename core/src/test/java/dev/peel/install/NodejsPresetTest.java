@@ -14,6 +14,7 @@ import dev.peel.sbom.Sbom;
 import dev.peel.spec.SpecParser;
 import dev.peel.testing.Tools;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -187,7 +188,7 @@ class NodejsPresetTest {
                 "usr/bin/openssl", "usr/bin/dpkg", "usr/bin/debconf", "usr/bin/mawk", "usr/share/doc/nodejs/changelog.Debian.gz",
                 "usr/share/man/man1/node.1.gz", "usr/share/bash-completion/completions/nodejs");
         for (String p : absent) {
-            assertFalse(Files.exists(appRoot.resolve(p), java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " is not in the image");
+            assertFalse(Files.exists(appRoot.resolve(p), LinkOption.NOFOLLOW_LINKS), p + " is not in the image");
         }
         assertTrue(Files.exists(appRoot.resolve("usr/share/doc/nodejs/copyright")));
         assertTrue(Files.exists(appRoot.resolve("var/lib/dpkg/status.d/nodejs")));
@@ -231,7 +232,7 @@ class NodejsPresetTest {
         Path root = rootfs("trixie", r, dir.resolve("out"), "amd64");
         assertEquals(expected("v20", 0, "refused DEPTH_ZERO_SELF_SIGNED_CERT"), runAsRoot(r, root, List.of()));
         assertTrue(ElfCheck.check(r.images().get(0)).ok());
-        assertFalse(Files.exists(root.resolve("usr/bin/corepack"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(root.resolve("usr/bin/corepack"), LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
