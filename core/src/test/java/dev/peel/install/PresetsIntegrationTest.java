@@ -71,6 +71,41 @@ class PresetsIntegrationTest {
         return Tools.run(cmd, null, Map.of(), 120).ok().out();
     }
 
+    /**
+     * Runs {@code cmd} in {@code root} as root in a user and PID namespace, with the image's environment, a /proc
+     * and the host's /dev, as a runtime starts a container.
+     */
+    static String runWithProc(Path root, List<String> env, List<String> cmd) throws Exception {
+        Files.createDirectories(root.resolve("proc"));
+        Files.createDirectories(root.resolve("dev"));
+        List<String> c = new ArrayList<>(List.of("env", "-i"));
+        c.addAll(env);
+        c.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "/bin/sh", "-c",
+                "mount --rbind /dev \"$0/dev\" && exec /usr/sbin/chroot \"$0\" \"$@\"", root.toString()));
+        c.addAll(cmd);
+        return Tools.run(c, null, Map.of(), 300).ok().out();
+    }
+
+    /** A preset built once for amd64 and unpacked, shared by the tests of this class. */
+    record Built(Build.Result result, Path layout, Path rootfs) {
+        dev.peel.oci.ImageConfig.Container config() {
+            return result.images().get(0).config().config();
+        }
+    }
+
+    static final Map<String, Built> BUILT = new java.util.HashMap<>();
+
+    static synchronized Built built(String name) throws Exception {
+        Built b = BUILT.get(name);
+        if (b == null) {
+            Path dir = tmp.resolve("shared-" + name.replace(':', '-'));
+            Build.Result r = build(preset(name, dir), dir.resolve("out"));
+            b = new Built(r, dir.resolve("out"), rootfs("shared-" + name, r, dir.resolve("out")));
+            BUILT.put(name, b);
+        }
+        return b;
+    }
+
     @Test
     void staticHasDistrolessFilesTheCaBundleAndItsOsRelease() throws Exception {
         Path dir = tmp.resolve("static");
@@ -201,26 +236,94 @@ class PresetsIntegrationTest {
     }
 
     @Test
-    void java17RunsAJarThatTrustsTheGeneratedCacertsAndReadsTzdata() throws Exception {
+    void java17RunsAJarThatTrustsTheGeneratedCacertsReadsTzdataAndDrawsTextInUtf8() throws Exception {
         javaRuns("java17", "java");
     }
 
     @Test
-    void java21OnTrixieRunsTheSameJar() throws Exception {
+    void java21OnTrixieRunsTheSameJarAndDrawsTheSameText() throws Exception {
         javaRuns("java21-debian13", "java21");
     }
 
     @Test
     void python3RunsWithSslSqliteAndCtypes() throws Exception {
-        Path dir = tmp.resolve("python");
-        Build.Result r = build(preset("python3", dir), dir.resolve("out"));
+        Built b = built("python3");
+        Build.Result r = b.result();
         assertEquals(List.of("/usr/bin/python3.11"), r.images().get(0).config().config().entrypoint());
-        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(dir.resolve("out"))) {
+        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(b.layout())) {
             assertTrue(dev.peel.check.ElfCheck.check(layout.imagesUnder(layout.resolve(null)).get(0)).ok());
         }
-        String out = run(r, rootfs("python3", r, dir.resolve("out")), "-c",
+        String out = run(r, b.rootfs(), "-c",
                 "import ssl, sqlite3, ctypes.util; print(ctypes.util.find_library('ssl')); print(ssl.OPENSSL_VERSION.split()[0], sqlite3.sqlite_version_info[0])");
         assertTrue(out.endsWith("OpenSSL 3\n"), out);
+    }
+
+    @Test
+    void python3RunsPythonAndImportsItsWholeStandardLibrary() throws Exception {
+        pythonImportsEverything("python3", "3.11", List.of("distutils", "lib2to3", "crypt", "_crypt", "nis"));
+    }
+
+    @Test
+    void python3OnTrixieRunsPythonAndImportsItsWholeStandardLibrary() throws Exception {
+        pythonImportsEverything("python3-debian13", "3.13", List.of("ensurepip", "_pyrepl"));
+    }
+
+    /**
+     * Modules of Debian's python3 tree that are not imported, each for its reason; every other top-level module,
+     * package and extension module of /usr/lib/python3.X must import.
+     */
+    static final Map<String, String> NOT_IMPORTED = Map.of(
+            "antigravity", "importing it opens a web browser (webbrowser.open), a side effect and no library",
+            "turtle", "needs tkinter, which Debian ships in python3-tk with Tcl/Tk and X11 (left out, as distroless does)",
+            "_ios_support", "iOS only: loads the Objective-C runtime (distroless skips it too)",
+            "_distutils_system_mod", "Debian's hook for distutils, which Python 3.12 removed: nothing left to patch (3.13)");
+
+    void pythonImportsEverything(String preset, String version, List<String> expected) throws Exception {
+        Built b = built(preset);
+        var c = b.config();
+        assertTrue(c.env().contains("LANG=C.UTF-8"), c.env().toString());
+        assertEquals(List.of("/usr/bin/python" + version), c.entrypoint());
+        Path lib = b.rootfs().resolve("usr/lib/python" + version);
+        List<String> modules = new ArrayList<>();
+        try (var entries = Files.list(lib)) {
+            for (Path p : entries.sorted().toList()) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(".py") && Files.isRegularFile(p)) {
+                    modules.add(f.substring(0, f.length() - 3));
+                } else if (Files.isRegularFile(p.resolve("__init__.py"))) {
+                    modules.add(f);
+                }
+            }
+        }
+        try (var entries = Files.list(lib.resolve("lib-dynload"))) {
+            for (Path p : entries.sorted().toList()) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(".so")) {
+                    modules.add(f.substring(0, f.indexOf('.')));
+                }
+            }
+        }
+        assertTrue(modules.containsAll(List.of("ssl", "_ssl", "sqlite3", "_sqlite3", "ctypes", "_ctypes", "_dbm", "_lzma",
+                "_bz2", "readline", "_curses", "_uuid", "zoneinfo", "venv", "json", "asyncio")) && modules.containsAll(expected)
+                && modules.size() > 200,
+                modules.toString());
+        modules.removeAll(NOT_IMPORTED.keySet());
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python", "-u", "-c", """
+                import importlib, locale, sys
+                failed = []
+                for name in sys.argv[1:]:
+                    try:
+                        importlib.import_module(name)
+                    except BaseException as e:
+                        failed.append(name + ": " + type(e).__name__ + ": " + str(e))
+                print("python", sys.version.split()[0].rsplit(".", 1)[0], sys.getfilesystemencoding(), locale.getpreferredencoding(),
+                      "h\u00e9llo")
+                print("imported", len(sys.argv) - 1 - len(failed), "failed", failed)
+                """));
+        cmd.addAll(modules);
+        String out = runWithProc(b.rootfs(), c.env(), cmd);
+        assertTrue(out.contains("python " + version + " utf-8 UTF-8 h\u00e9llo\nimported " + modules.size() + " failed []\n"), out);
+        assertEquals("python3", Files.readSymbolicLink(b.rootfs().resolve("usr/bin/python")).toString());
     }
 
     void javaRuns(String preset, String name) throws Exception {
@@ -244,11 +347,47 @@ class PresetsIntegrationTest {
                     }
                 }
                 """);
+        // What PDF and chart libraries do: draw text with a logical font on a headless image (fontconfig, the fonts).
+        Files.writeString(dir.resolve("Fonts.java"), """
+                import java.awt.Color;
+                import java.awt.Font;
+                import java.awt.Graphics2D;
+                import java.awt.GraphicsEnvironment;
+                import java.awt.image.BufferedImage;
+                import java.nio.charset.Charset;
+                import java.util.Arrays;
+                public class Fonts {
+                    public static void main(String[] args) {
+                        BufferedImage img = new BufferedImage(200, 50, BufferedImage.TYPE_INT_RGB);
+                        Graphics2D g = img.createGraphics();
+                        g.setColor(Color.WHITE);
+                        g.fillRect(0, 0, 200, 50);
+                        Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 24);
+                        g.setFont(font);
+                        g.setColor(Color.BLACK);
+                        g.drawString("Hello, peel", 5, 35);
+                        g.dispose();
+                        int inked = 0;
+                        for (int x = 0; x < 200; x++) {
+                            for (int y = 0; y < 50; y++) {
+                                inked += (img.getRGB(x, y) & 0xffffff) != 0xffffff ? 1 : 0;
+                            }
+                        }
+                        System.out.println("family " + font.getFamily());
+                        System.out.println("inked " + (inked > 100));
+                        System.out.println("dejavu " + Arrays.asList(GraphicsEnvironment.getLocalGraphicsEnvironment()
+                                .getAvailableFontFamilyNames()).contains("DejaVu Sans"));
+                        System.out.println("charset " + Charset.defaultCharset() + " " + System.getProperty("file.encoding")
+                                + " " + System.getProperty("sun.jnu.encoding") + " LANG=" + System.getenv("LANG"));
+                    }
+                }
+                """);
         String bin = Path.of(System.getProperty("java.home"), "bin").toString();
-        Tools.run(bin + "/javac", "--release", "17", "-d", dir.resolve("classes").toString(), dir.resolve("Hello.java").toString()).ok();
+        Tools.run(bin + "/javac", "--release", "17", "-d", dir.resolve("classes").toString(), dir.resolve("Hello.java").toString(),
+                dir.resolve("Fonts.java").toString()).ok();
         Files.writeString(dir.resolve("manifest.txt"), "Main-Class: Hello\n");
         Tools.run(bin + "/jar", "cfm", dir.resolve("app.jar").toString(), dir.resolve("manifest.txt").toString(), "-C",
-                dir.resolve("classes").toString(), "Hello.class").ok();
+                dir.resolve("classes").toString(), "Hello.class", "-C", dir.resolve("classes").toString(), "Fonts.class").ok();
         Path spec = dir.resolve("app.yaml");
         Files.writeString(spec, "base: " + preset + "\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\ncmd: [/app/app.jar, world]\n");
         Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
@@ -271,6 +410,9 @@ class PresetsIntegrationTest {
         cmd.addAll(c.cmd());
         String out = Tools.run(cmd, null, Map.of(), 300).ok().out();
         assertEquals("hello world\ntrusted " + certs + "\nparis +02:00\n", out);
+        assertTrue(c.env().contains("LANG=C.UTF-8"), c.env().toString());
+        String fonts = runWithProc(root, c.env(), List.of("/usr/bin/java", "-cp", "/app/app.jar", "Fonts"));
+        assertEquals("family SansSerif\ninked true\ndejavu true\ncharset UTF-8 UTF-8 UTF-8 LANG=C.UTF-8\n", fonts);
     }
 
     @Test
