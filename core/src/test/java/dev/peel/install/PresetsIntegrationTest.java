@@ -106,6 +106,19 @@ class PresetsIntegrationTest {
         return b;
     }
 
+    /** Runs {@code entrypoint} + args as {@link #run} does, in place of the image's entrypoint. */
+    static String run(Build.Result r, Path rootfs, List<String> entrypoint, String... args) throws Exception {
+        var c = r.images().get(0).config().config();
+        String user = c.user() == null || c.user().isEmpty() ? "0" : c.user();
+        List<String> cmd = new ArrayList<>(List.of(Tools.script("userns-run.sh").toString(), rootfs.toString(),
+                user + ":" + user, c.workingDir() == null || c.workingDir().isEmpty() ? "/" : c.workingDir()));
+        cmd.addAll(c.env());
+        cmd.add("--");
+        cmd.addAll(entrypoint);
+        cmd.addAll(List.of(args));
+        return Tools.run(cmd, null, Map.of(), 120).ok().out();
+    }
+
     @Test
     void staticHasDistrolessFilesTheCaBundleAndItsOsRelease() throws Exception {
         Path dir = tmp.resolve("static");
@@ -470,14 +483,65 @@ class PresetsIntegrationTest {
     }
 
     @Test
-    void everyPresetsDebugNonrootVariantRunsItsShellAs65532() throws Exception {
+    void everyPresetsDebugNonrootVariantRunsItsShellAndToolsAs65532() throws Exception {
         for (dev.peel.spec.Presets.Preset p : dev.peel.spec.Presets.all()) {
             String name = p.name() + ":debug-nonroot";
             Path dir = tmp.resolve("variant-" + p.name());
             Build.Result r = build(preset(name, dir), dir.resolve("out"));
-            assertEquals(List.of("/busybox/sh"), r.images().get(0).config().config().entrypoint(), name);
-            String out = run(r, rootfs(name, r, dir.resolve("out")), "-c", "id -u; pwd; ls /busybox/sh");
-            assertEquals("65532\n/home/nonroot\n/busybox/sh\n", out, name);
+            // As distroless's: a preset with an entrypoint of its own (java, python3) keeps it; the others get the shell.
+            List<String> own = preset(p.name(), tmp.resolve("plain-" + p.name())).entrypoint();
+            assertEquals(own == null || own.isEmpty() ? List.of("/busybox/sh") : own, r.images().get(0).config().config().entrypoint(), name);
+            String out = run(r, rootfs(name, r, dir.resolve("out")), List.of("/busybox/sh"), "-c", """
+                    id -u; pwd; ls /busybox/sh; cat /etc/os-release | grep -c '^PRETTY_NAME="Distroless"$'
+                    wget --help 2>&1 | grep -c 'Usage: wget'; echo hi | sed s/hi/ho/ | tr o O; [ -x /busybox/vi ] && echo vi
+                    printf 'b\\na\\n' | sort | head -1; busybox --list | wc -l | awk '$1 > 250 {print "applets"}'
+                    ls /busybox | wc -l | awk '$1 > 250 {print "links"}'
+                    """);
+            assertEquals("65532\n/home/nonroot\n/busybox/sh\n1\n1\nhO\nvi\na\napplets\nlinks\n", out, name);
+        }
+    }
+
+    @Test
+    void arm64PresetsHoldTheirFontsLinksAndEnvironment() throws Exception {
+        for (String name : List.of("java17", "java21-debian13", "python3", "python3-debian13", "static-debian13:debug")) {
+            Path dir = tmp.resolve("arm64-" + name.replace(':', '-'));
+            Spec s = SpecParser.parsePreset(name, Files.createDirectories(dir)).withArchs(List.of("arm64"));
+            Build.Result r = build(s, dir.resolve("out"));
+            Image img = r.images().get(0);
+            assertEquals("linux/arm64/v8", img.config().platform().toString());
+            Path root = InstallIntegrationTest.unpack(dir.resolve("out"), r, "arm64", tmp.resolve("bundle-arm64-" + name.replace(':', '-')));
+            List<String> env = img.config().config().env();
+            Path lib = root.resolve("usr/lib/aarch64-linux-gnu");
+            if (name.startsWith("java")) {
+                assertTrue(env.contains("LANG=C.UTF-8"), env.toString());
+                assertTrue(Files.isRegularFile(root.resolve("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")), name);
+                assertTrue(Files.isRegularFile(root.resolve("etc/fonts/fonts.conf")), name);
+                assertTrue(Files.exists(root.resolve("etc/fonts/conf.d/57-dejavu-sans.conf")), name);
+                assertTrue(Files.exists(lib.resolve("libfontconfig.so.1")) && Files.exists(lib.resolve("libfreetype.so.6")), name);
+                String jvm = name.equals("java17") ? "java-17-openjdk-arm64" : "java-21-openjdk-arm64";
+                assertEquals("/etc/alternatives/java", Files.readSymbolicLink(root.resolve("usr/bin/java")).toString());
+                assertEquals("/usr/lib/jvm/" + jvm + "/bin/java", Files.readSymbolicLink(root.resolve("etc/alternatives/java")).toString());
+                assertTrue(Files.isRegularFile(root.resolve("usr/lib/jvm/" + jvm + "/lib/libfontmanager.so")), name);
+                assertTrue(Files.isRegularFile(root.resolve("etc/ssl/certs/java/cacerts")), name);
+            } else if (name.startsWith("python3")) {
+                String v = name.equals("python3") ? "3.11" : "3.13";
+                assertTrue(env.contains("LANG=C.UTF-8"), env.toString());
+                assertEquals(List.of("/usr/bin/python" + v), img.config().config().entrypoint());
+                assertEquals("python3", Files.readSymbolicLink(root.resolve("usr/bin/python")).toString());
+                assertEquals("python" + v, Files.readSymbolicLink(root.resolve("usr/bin/python3")).toString());
+                String tag = v.replace(".", "");
+                assertTrue(Files.isRegularFile(root.resolve("usr/lib/python" + v + "/lib-dynload/_ssl.cpython-" + tag + "-aarch64-linux-gnu.so")),
+                        name);
+                assertTrue(Files.isRegularFile(root.resolve(v.equals("3.11") ? "usr/lib/python3.11/distutils/dist.py"
+                        : "usr/lib/python3.13/ensurepip/__init__.py")), name);
+            } else {
+                assertEquals(List.of("/busybox/sh"), img.config().config().entrypoint());
+                assertTrue(env.contains("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox"), env.toString());
+                assertEquals("busybox", Files.readSymbolicLink(root.resolve("busybox/wget")).toString());
+                assertTrue(Files.isRegularFile(root.resolve("usr/bin/busybox")), "trixie's busybox-static, merged /usr");
+                assertTrue(Files.isRegularFile(root.resolve("etc/mime.types")) && Files.isRegularFile(root.resolve("usr/share/zoneinfo/US/Eastern")),
+                        "media-types and tzdata-legacy");
+            }
         }
     }
 
