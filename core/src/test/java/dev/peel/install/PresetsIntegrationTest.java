@@ -259,6 +259,11 @@ class PresetsIntegrationTest {
     }
 
     @Test
+    void java25OnTrixieRunsTheSameJarAndDrawsTheSameText() throws Exception {
+        javaRuns("java25-debian13", "java25");
+    }
+
+    @Test
     void python3RunsWithSslSqliteAndCtypes() throws Exception {
         Built b = built("python3");
         Build.Result r = b.result();
@@ -408,7 +413,8 @@ class PresetsIntegrationTest {
         assertTrue(report.ok() && report.objects() > 100, "every DT_NEEDED is in the image: " + report.missing());
         var c = r.images().get(0).config().config();
         assertEquals(List.of("/usr/bin/java", "-jar"), c.entrypoint());
-        assertTrue(c.env().contains("JAVA_HOME=/usr/lib/jvm/default-java"), c.env().toString());
+        // Debian's default-java is 21 on trixie: java25 sets no JAVA_HOME rather than a wrong one.
+        assertEquals(!preset.startsWith("java25"), c.env().contains("JAVA_HOME=/usr/lib/jvm/default-java"), c.env().toString());
         Path root = rootfs(name, r, dir.resolve("out"));
         String keytool = Tools.run(bin + "/keytool", "-list", "-keystore", root.resolve("etc/ssl/certs/java/cacerts").toString(),
                 "-storepass", "changeit").ok().out();
@@ -503,7 +509,7 @@ class PresetsIntegrationTest {
 
     @Test
     void arm64PresetsHoldTheirFontsLinksAndEnvironment() throws Exception {
-        for (String name : List.of("java17", "java21-debian13", "python3", "python3-debian13", "static-debian13:debug")) {
+        for (String name : List.of("java17", "java21-debian13", "java25-debian13", "python3", "python3-debian13", "static-debian13:debug")) {
             Path dir = tmp.resolve("arm64-" + name.replace(':', '-'));
             Spec s = SpecParser.parsePreset(name, Files.createDirectories(dir)).withArchs(List.of("arm64"));
             Build.Result r = build(s, dir.resolve("out"));
@@ -518,7 +524,7 @@ class PresetsIntegrationTest {
                 assertTrue(Files.isRegularFile(root.resolve("etc/fonts/fonts.conf")), name);
                 assertTrue(Files.exists(root.resolve("etc/fonts/conf.d/57-dejavu-sans.conf")), name);
                 assertTrue(Files.exists(lib.resolve("libfontconfig.so.1")) && Files.exists(lib.resolve("libfreetype.so.6")), name);
-                String jvm = name.equals("java17") ? "java-17-openjdk-arm64" : "java-21-openjdk-arm64";
+                String jvm = "java-" + name.substring(4, 6) + "-openjdk-arm64";
                 assertEquals("/etc/alternatives/java", Files.readSymbolicLink(root.resolve("usr/bin/java")).toString());
                 assertEquals("/usr/lib/jvm/" + jvm + "/bin/java", Files.readSymbolicLink(root.resolve("etc/alternatives/java")).toString());
                 assertTrue(Files.isRegularFile(root.resolve("usr/lib/jvm/" + jvm + "/lib/libfontmanager.so")), name);
