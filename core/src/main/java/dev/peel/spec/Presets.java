@@ -92,13 +92,7 @@ public final class Presets {
             throw new SpecException(at, "preset variant ':" + variant + "' does not exist", "use :nonroot, :debug or :debug-nonroot");
         }
         MappingNode node = compose("preset " + path, text(path).orElseThrow());
-        node = withBase(node, path.substring(0, path.indexOf('/')), depth);
-        if (variant != null) {
-            for (String v : variant.split("-")) {
-                node = merge(node, compose("preset variant " + v, text("variants/" + v + ".yaml").orElseThrow()));
-            }
-        }
-        return node;
+        return withBase(node, path.substring(0, path.indexOf('/')), variant, depth);
     }
 
     private static MappingNode compose(String label, String text) throws SpecException {
@@ -109,12 +103,25 @@ public final class Presets {
         return m;
     }
 
-    /** Resolves a {@code base: <preset>} in {@code node} (a preset's, of {@code release}) by merging it below. */
-    private static MappingNode withBase(MappingNode node, String release, int depth) throws SpecException {
+    /**
+     * Resolves a {@code base: <preset>} in {@code node} (a preset's, of {@code release}) by merging it below, the
+     * variant going down with it: it is laid over the preset at the root of the chain, and every preset above wins
+     * over it, as distroless builds {@code java17:debug} on {@code base:debug} (so it keeps java's entrypoint).
+     */
+    private static MappingNode withBase(MappingNode node, String release, String variant, int depth) throws SpecException {
         Node base = value(node, "base");
         if (base instanceof ScalarNode s && !s.getValue().equals("scratch")) {
             String parent = s.getValue().matches(".*-debian[0-9]+") ? s.getValue() : s.getValue() + "-" + release;
-            return merge(load(parent, new Yaml("preset").at(s), depth + 1), without(node, "base"));
+            if (variant != null && parent.contains(":")) {
+                throw new IllegalStateException("preset base " + parent + " names a variant of its own");
+            }
+            return merge(load(variant == null ? parent : parent + ":" + variant, new Yaml("preset").at(s), depth + 1),
+                    without(node, "base"));
+        }
+        if (variant != null) {
+            for (String v : variant.split("-")) {
+                node = merge(node, compose("preset variant " + v, text("variants/" + v + ".yaml").orElseThrow()));
+            }
         }
         return node;
     }

@@ -71,6 +71,54 @@ class PresetsIntegrationTest {
         return Tools.run(cmd, null, Map.of(), 120).ok().out();
     }
 
+    /**
+     * Runs {@code cmd} in {@code root} as root in a user and PID namespace, with the image's environment, a /proc
+     * and the host's /dev, as a runtime starts a container.
+     */
+    static String runWithProc(Path root, List<String> env, List<String> cmd) throws Exception {
+        Files.createDirectories(root.resolve("proc"));
+        Files.createDirectories(root.resolve("dev"));
+        List<String> c = new ArrayList<>(List.of("env", "-i"));
+        c.addAll(env);
+        c.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "/bin/sh", "-c",
+                "mount --rbind /dev \"$0/dev\" && exec /usr/sbin/chroot \"$0\" \"$@\"", root.toString()));
+        c.addAll(cmd);
+        return Tools.run(c, null, Map.of(), 300).ok().out();
+    }
+
+    /** A preset built once for amd64 and unpacked, shared by the tests of this class. */
+    record Built(Build.Result result, Path layout, Path rootfs) {
+        dev.peel.oci.ImageConfig.Container config() {
+            return result.images().get(0).config().config();
+        }
+    }
+
+    static final Map<String, Built> BUILT = new java.util.HashMap<>();
+
+    static synchronized Built built(String name) throws Exception {
+        Built b = BUILT.get(name);
+        if (b == null) {
+            Path dir = tmp.resolve("shared-" + name.replace(':', '-'));
+            Build.Result r = build(preset(name, dir), dir.resolve("out"));
+            b = new Built(r, dir.resolve("out"), rootfs("shared-" + name, r, dir.resolve("out")));
+            BUILT.put(name, b);
+        }
+        return b;
+    }
+
+    /** Runs {@code entrypoint} + args as {@link #run} does, in place of the image's entrypoint. */
+    static String run(Build.Result r, Path rootfs, List<String> entrypoint, String... args) throws Exception {
+        var c = r.images().get(0).config().config();
+        String user = c.user() == null || c.user().isEmpty() ? "0" : c.user();
+        List<String> cmd = new ArrayList<>(List.of(Tools.script("userns-run.sh").toString(), rootfs.toString(),
+                user + ":" + user, c.workingDir() == null || c.workingDir().isEmpty() ? "/" : c.workingDir()));
+        cmd.addAll(c.env());
+        cmd.add("--");
+        cmd.addAll(entrypoint);
+        cmd.addAll(List.of(args));
+        return Tools.run(cmd, null, Map.of(), 120).ok().out();
+    }
+
     @Test
     void staticHasDistrolessFilesTheCaBundleAndItsOsRelease() throws Exception {
         Path dir = tmp.resolve("static");
@@ -201,26 +249,99 @@ class PresetsIntegrationTest {
     }
 
     @Test
-    void java17RunsAJarThatTrustsTheGeneratedCacertsAndReadsTzdata() throws Exception {
+    void java17RunsAJarThatTrustsTheGeneratedCacertsReadsTzdataAndDrawsTextInUtf8() throws Exception {
         javaRuns("java17", "java");
     }
 
     @Test
-    void java21OnTrixieRunsTheSameJar() throws Exception {
+    void java21OnTrixieRunsTheSameJarAndDrawsTheSameText() throws Exception {
         javaRuns("java21-debian13", "java21");
     }
 
     @Test
+    void java25OnTrixieRunsTheSameJarAndDrawsTheSameText() throws Exception {
+        javaRuns("java25-debian13", "java25");
+    }
+
+    @Test
     void python3RunsWithSslSqliteAndCtypes() throws Exception {
-        Path dir = tmp.resolve("python");
-        Build.Result r = build(preset("python3", dir), dir.resolve("out"));
+        Built b = built("python3");
+        Build.Result r = b.result();
         assertEquals(List.of("/usr/bin/python3.11"), r.images().get(0).config().config().entrypoint());
-        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(dir.resolve("out"))) {
+        try (dev.peel.layout.Layout layout = dev.peel.layout.Layout.open(b.layout())) {
             assertTrue(dev.peel.check.ElfCheck.check(layout.imagesUnder(layout.resolve(null)).get(0)).ok());
         }
-        String out = run(r, rootfs("python3", r, dir.resolve("out")), "-c",
+        String out = run(r, b.rootfs(), "-c",
                 "import ssl, sqlite3, ctypes.util; print(ctypes.util.find_library('ssl')); print(ssl.OPENSSL_VERSION.split()[0], sqlite3.sqlite_version_info[0])");
         assertTrue(out.endsWith("OpenSSL 3\n"), out);
+    }
+
+    @Test
+    void python3RunsPythonAndImportsItsWholeStandardLibrary() throws Exception {
+        pythonImportsEverything("python3", "3.11", List.of("distutils", "lib2to3", "crypt", "_crypt", "nis"));
+    }
+
+    @Test
+    void python3OnTrixieRunsPythonAndImportsItsWholeStandardLibrary() throws Exception {
+        pythonImportsEverything("python3-debian13", "3.13", List.of("ensurepip", "_pyrepl"));
+    }
+
+    /**
+     * Modules of Debian's python3 tree that are not imported, each for its reason; every other top-level module,
+     * package and extension module of /usr/lib/python3.X must import.
+     */
+    static final Map<String, String> NOT_IMPORTED = Map.of(
+            "antigravity", "importing it opens a web browser (webbrowser.open), a side effect and no library",
+            "turtle", "needs tkinter, which Debian ships in python3-tk with Tcl/Tk and X11 (left out, as distroless does)",
+            "_ios_support", "iOS only: loads the Objective-C runtime (distroless skips it too)",
+            "_distutils_system_mod", "Debian's hook for distutils, which Python 3.12 removed: nothing left to patch (3.13)");
+
+    void pythonImportsEverything(String preset, String version, List<String> expected) throws Exception {
+        Built b = built(preset);
+        var c = b.config();
+        assertTrue(c.env().contains("LANG=C.UTF-8"), c.env().toString());
+        assertEquals(List.of("/usr/bin/python" + version), c.entrypoint());
+        Path lib = b.rootfs().resolve("usr/lib/python" + version);
+        List<String> modules = new ArrayList<>();
+        try (var entries = Files.list(lib)) {
+            for (Path p : entries.sorted().toList()) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(".py") && Files.isRegularFile(p)) {
+                    modules.add(f.substring(0, f.length() - 3));
+                } else if (Files.isRegularFile(p.resolve("__init__.py"))) {
+                    modules.add(f);
+                }
+            }
+        }
+        try (var entries = Files.list(lib.resolve("lib-dynload"))) {
+            for (Path p : entries.sorted().toList()) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(".so")) {
+                    modules.add(f.substring(0, f.indexOf('.')));
+                }
+            }
+        }
+        assertTrue(modules.containsAll(List.of("ssl", "_ssl", "sqlite3", "_sqlite3", "ctypes", "_ctypes", "_dbm", "_lzma",
+                "_bz2", "readline", "_curses", "_uuid", "zoneinfo", "venv", "json", "asyncio")) && modules.containsAll(expected)
+                && modules.size() > 200,
+                modules.toString());
+        modules.removeAll(NOT_IMPORTED.keySet());
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python", "-u", "-c", """
+                import importlib, locale, sys
+                failed = []
+                for name in sys.argv[1:]:
+                    try:
+                        importlib.import_module(name)
+                    except BaseException as e:
+                        failed.append(name + ": " + type(e).__name__ + ": " + str(e))
+                print("python", sys.version.split()[0].rsplit(".", 1)[0], sys.getfilesystemencoding(), locale.getpreferredencoding(),
+                      "h\u00e9llo")
+                print("imported", len(sys.argv) - 1 - len(failed), "failed", failed)
+                """));
+        cmd.addAll(modules);
+        String out = runWithProc(b.rootfs(), c.env(), cmd);
+        assertTrue(out.contains("python " + version + " utf-8 UTF-8 h\u00e9llo\nimported " + modules.size() + " failed []\n"), out);
+        assertEquals("python3", Files.readSymbolicLink(b.rootfs().resolve("usr/bin/python")).toString());
     }
 
     void javaRuns(String preset, String name) throws Exception {
@@ -244,11 +365,47 @@ class PresetsIntegrationTest {
                     }
                 }
                 """);
+        // What PDF and chart libraries do: draw text with a logical font on a headless image (fontconfig, the fonts).
+        Files.writeString(dir.resolve("Fonts.java"), """
+                import java.awt.Color;
+                import java.awt.Font;
+                import java.awt.Graphics2D;
+                import java.awt.GraphicsEnvironment;
+                import java.awt.image.BufferedImage;
+                import java.nio.charset.Charset;
+                import java.util.Arrays;
+                public class Fonts {
+                    public static void main(String[] args) {
+                        BufferedImage img = new BufferedImage(200, 50, BufferedImage.TYPE_INT_RGB);
+                        Graphics2D g = img.createGraphics();
+                        g.setColor(Color.WHITE);
+                        g.fillRect(0, 0, 200, 50);
+                        Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 24);
+                        g.setFont(font);
+                        g.setColor(Color.BLACK);
+                        g.drawString("Hello, peel", 5, 35);
+                        g.dispose();
+                        int inked = 0;
+                        for (int x = 0; x < 200; x++) {
+                            for (int y = 0; y < 50; y++) {
+                                inked += (img.getRGB(x, y) & 0xffffff) != 0xffffff ? 1 : 0;
+                            }
+                        }
+                        System.out.println("family " + font.getFamily());
+                        System.out.println("inked " + (inked > 100));
+                        System.out.println("dejavu " + Arrays.asList(GraphicsEnvironment.getLocalGraphicsEnvironment()
+                                .getAvailableFontFamilyNames()).contains("DejaVu Sans"));
+                        System.out.println("charset " + Charset.defaultCharset() + " " + System.getProperty("file.encoding")
+                                + " " + System.getProperty("sun.jnu.encoding") + " LANG=" + System.getenv("LANG"));
+                    }
+                }
+                """);
         String bin = Path.of(System.getProperty("java.home"), "bin").toString();
-        Tools.run(bin + "/javac", "--release", "17", "-d", dir.resolve("classes").toString(), dir.resolve("Hello.java").toString()).ok();
+        Tools.run(bin + "/javac", "--release", "17", "-d", dir.resolve("classes").toString(), dir.resolve("Hello.java").toString(),
+                dir.resolve("Fonts.java").toString()).ok();
         Files.writeString(dir.resolve("manifest.txt"), "Main-Class: Hello\n");
         Tools.run(bin + "/jar", "cfm", dir.resolve("app.jar").toString(), dir.resolve("manifest.txt").toString(), "-C",
-                dir.resolve("classes").toString(), "Hello.class").ok();
+                dir.resolve("classes").toString(), "Hello.class", "-C", dir.resolve("classes").toString(), "Fonts.class").ok();
         Path spec = dir.resolve("app.yaml");
         Files.writeString(spec, "base: " + preset + "\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\ncmd: [/app/app.jar, world]\n");
         Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
@@ -256,7 +413,8 @@ class PresetsIntegrationTest {
         assertTrue(report.ok() && report.objects() > 100, "every DT_NEEDED is in the image: " + report.missing());
         var c = r.images().get(0).config().config();
         assertEquals(List.of("/usr/bin/java", "-jar"), c.entrypoint());
-        assertTrue(c.env().contains("JAVA_HOME=/usr/lib/jvm/default-java"), c.env().toString());
+        // Debian's default-java is 21 on trixie: java25 sets no JAVA_HOME rather than a wrong one.
+        assertEquals(!preset.startsWith("java25"), c.env().contains("JAVA_HOME=/usr/lib/jvm/default-java"), c.env().toString());
         Path root = rootfs(name, r, dir.resolve("out"));
         String keytool = Tools.run(bin + "/keytool", "-list", "-keystore", root.resolve("etc/ssl/certs/java/cacerts").toString(),
                 "-storepass", "changeit").ok().out();
@@ -271,6 +429,9 @@ class PresetsIntegrationTest {
         cmd.addAll(c.cmd());
         String out = Tools.run(cmd, null, Map.of(), 300).ok().out();
         assertEquals("hello world\ntrusted " + certs + "\nparis +02:00\n", out);
+        assertTrue(c.env().contains("LANG=C.UTF-8"), c.env().toString());
+        String fonts = runWithProc(root, c.env(), List.of("/usr/bin/java", "-cp", "/app/app.jar", "Fonts"));
+        assertEquals("family SansSerif\ninked true\ndejavu true\ncharset UTF-8 UTF-8 UTF-8 LANG=C.UTF-8\n", fonts);
     }
 
     @Test
@@ -328,14 +489,65 @@ class PresetsIntegrationTest {
     }
 
     @Test
-    void everyPresetsDebugNonrootVariantRunsItsShellAs65532() throws Exception {
+    void everyPresetsDebugNonrootVariantRunsItsShellAndToolsAs65532() throws Exception {
         for (dev.peel.spec.Presets.Preset p : dev.peel.spec.Presets.all()) {
             String name = p.name() + ":debug-nonroot";
             Path dir = tmp.resolve("variant-" + p.name());
             Build.Result r = build(preset(name, dir), dir.resolve("out"));
-            assertEquals(List.of("/busybox/sh"), r.images().get(0).config().config().entrypoint(), name);
-            String out = run(r, rootfs(name, r, dir.resolve("out")), "-c", "id -u; pwd; ls /busybox/sh");
-            assertEquals("65532\n/home/nonroot\n/busybox/sh\n", out, name);
+            // As distroless's: a preset with an entrypoint of its own (java, python3) keeps it; the others get the shell.
+            List<String> own = preset(p.name(), tmp.resolve("plain-" + p.name())).entrypoint();
+            assertEquals(own == null || own.isEmpty() ? List.of("/busybox/sh") : own, r.images().get(0).config().config().entrypoint(), name);
+            String out = run(r, rootfs(name, r, dir.resolve("out")), List.of("/busybox/sh"), "-c", """
+                    id -u; pwd; ls /busybox/sh; cat /etc/os-release | grep -c '^PRETTY_NAME="Distroless"$'
+                    wget --help 2>&1 | grep -c 'Usage: wget'; echo hi | sed s/hi/ho/ | tr o O; [ -x /busybox/vi ] && echo vi
+                    printf 'b\\na\\n' | sort | head -1; busybox --list | wc -l | awk '$1 > 250 {print "applets"}'
+                    ls /busybox | wc -l | awk '$1 > 250 {print "links"}'
+                    """);
+            assertEquals("65532\n/home/nonroot\n/busybox/sh\n1\n1\nhO\nvi\na\napplets\nlinks\n", out, name);
+        }
+    }
+
+    @Test
+    void arm64PresetsHoldTheirFontsLinksAndEnvironment() throws Exception {
+        for (String name : List.of("java17", "java21-debian13", "java25-debian13", "python3", "python3-debian13", "static-debian13:debug")) {
+            Path dir = tmp.resolve("arm64-" + name.replace(':', '-'));
+            Spec s = SpecParser.parsePreset(name, Files.createDirectories(dir)).withArchs(List.of("arm64"));
+            Build.Result r = build(s, dir.resolve("out"));
+            Image img = r.images().get(0);
+            assertEquals("linux/arm64/v8", img.config().platform().toString());
+            Path root = InstallIntegrationTest.unpack(dir.resolve("out"), r, "arm64", tmp.resolve("bundle-arm64-" + name.replace(':', '-')));
+            List<String> env = img.config().config().env();
+            Path lib = root.resolve("usr/lib/aarch64-linux-gnu");
+            if (name.startsWith("java")) {
+                assertTrue(env.contains("LANG=C.UTF-8"), env.toString());
+                assertTrue(Files.isRegularFile(root.resolve("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")), name);
+                assertTrue(Files.isRegularFile(root.resolve("etc/fonts/fonts.conf")), name);
+                assertTrue(Files.exists(root.resolve("etc/fonts/conf.d/57-dejavu-sans.conf")), name);
+                assertTrue(Files.exists(lib.resolve("libfontconfig.so.1")) && Files.exists(lib.resolve("libfreetype.so.6")), name);
+                String jvm = "java-" + name.substring(4, 6) + "-openjdk-arm64";
+                assertEquals("/etc/alternatives/java", Files.readSymbolicLink(root.resolve("usr/bin/java")).toString());
+                assertEquals("/usr/lib/jvm/" + jvm + "/bin/java", Files.readSymbolicLink(root.resolve("etc/alternatives/java")).toString());
+                assertTrue(Files.isRegularFile(root.resolve("usr/lib/jvm/" + jvm + "/lib/libfontmanager.so")), name);
+                assertTrue(Files.isRegularFile(root.resolve("etc/ssl/certs/java/cacerts")), name);
+            } else if (name.startsWith("python3")) {
+                String v = name.equals("python3") ? "3.11" : "3.13";
+                assertTrue(env.contains("LANG=C.UTF-8"), env.toString());
+                assertEquals(List.of("/usr/bin/python" + v), img.config().config().entrypoint());
+                assertEquals("python3", Files.readSymbolicLink(root.resolve("usr/bin/python")).toString());
+                assertEquals("python" + v, Files.readSymbolicLink(root.resolve("usr/bin/python3")).toString());
+                String tag = v.replace(".", "");
+                assertTrue(Files.isRegularFile(root.resolve("usr/lib/python" + v + "/lib-dynload/_ssl.cpython-" + tag + "-aarch64-linux-gnu.so")),
+                        name);
+                assertTrue(Files.isRegularFile(root.resolve(v.equals("3.11") ? "usr/lib/python3.11/distutils/dist.py"
+                        : "usr/lib/python3.13/ensurepip/__init__.py")), name);
+            } else {
+                assertEquals(List.of("/busybox/sh"), img.config().config().entrypoint());
+                assertTrue(env.contains("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox"), env.toString());
+                assertEquals("busybox", Files.readSymbolicLink(root.resolve("busybox/wget")).toString());
+                assertTrue(Files.isRegularFile(root.resolve("usr/bin/busybox")), "trixie's busybox-static, merged /usr");
+                assertTrue(Files.isRegularFile(root.resolve("etc/mime.types")) && Files.isRegularFile(root.resolve("usr/share/zoneinfo/US/Eastern")),
+                        "media-types and tzdata-legacy");
+            }
         }
     }
 
