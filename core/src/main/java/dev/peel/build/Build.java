@@ -420,8 +420,8 @@ public final class Build {
                 diffIds.add(l.diffId());
                 history.add(new ImageConfig.History(created, "peel", "files and accounts from the spec", false));
             }
-            ImageConfig config = new ImageConfig(created, p.os(), p.architecture(), p.variant(), container(from, runAs),
-                    diffIds, history);
+            ImageConfig config = new ImageConfig(created, p.os(), p.architecture(), p.variant(),
+                    container(from, runAs, arch), diffIds, history);
             images.add(new BuiltImage(config, all, annotations));
         }
 
@@ -459,7 +459,7 @@ public final class Build {
      * entrypoint the spec gives drops the base's cmd unless the spec gives cmd too. PATH defaults to the usual
      * one when neither names it. What peel does not model (Healthcheck, Shell, OnBuild, …) stays the base's.
      */
-    private ImageConfig.Container container(ImageConfig.Container from, String runAs) {
+    private ImageConfig.Container container(ImageConfig.Container from, String runAs, String arch) throws IOException {
         Map<String, String> vars = new LinkedHashMap<>();
         List<String> unnamed = new ArrayList<>();
         if (from != null) {
@@ -475,7 +475,9 @@ public final class Build {
         if (!spec.env().containsKey("PATH") && !vars.containsKey("PATH")) {
             vars.put("PATH", DEFAULT_PATH);
         }
-        vars.putAll(spec.env());
+        for (Map.Entry<String, String> e : spec.env().entrySet()) {
+            vars.put(e.getKey(), expandVersions(e.getKey(), e.getValue(), arch));
+        }
         List<String> env = new ArrayList<>(unnamed);
         vars.forEach((k, v) -> env.add(k + "=" + v));
         java.util.TreeSet<String> ports = new java.util.TreeSet<>(spec.ports());
@@ -504,6 +506,52 @@ public final class Build {
         }
         labels.putAll(spec.labels());
         return new ImageConfig.Container(user, ports, env, entrypoint, cmd, workdir, labels, stopSignal, volumes, others);
+    }
+
+    private static final java.util.regex.Pattern VERSION_REF = java.util.regex.Pattern.compile(
+            "\\$\\{version:([a-z0-9][a-z0-9.+-]*)\\}");
+
+    /**
+     * An env value with each {@code ${version:PKG}} replaced by the release version of the Debian package PKG as
+     * this arch installs it: its upstream version without epoch, Debian revision, or anything from the first
+     * {@code +} or {@code ~} ({@code 17.0.18+8-1~deb12u1} → {@code 17.0.18}), as distroless's JAVA_VERSION. The
+     * version comes from the lock, so the value is as reproducible as the rest of the image.
+     */
+    private String expandVersions(String key, String value, String arch) throws IOException {
+        java.util.regex.Matcher m = VERSION_REF.matcher(value);
+        if (!m.find()) {
+            return value;
+        }
+        StringBuilder sb = new StringBuilder();
+        m.reset();
+        while (m.find()) {
+            String pkg = m.group(1);
+            String version = usedLock == null ? null : usedLock.archs().getOrDefault(arch, List.of()).stream()
+                    .filter(lp -> lp.name().equals(pkg)).map(Lock.LockedPackage::version).findFirst().orElse(null);
+            if (version == null) {
+                throw new IOException("env " + key + " asks for ${version:" + pkg + "}, but " + pkg
+                        + " is not among the packages installed for " + arch);
+            }
+            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(releaseVersion(version)));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** {@code [epoch:]upstream[-revision]} → upstream up to the first '+' or '~'. */
+    static String releaseVersion(String debianVersion) {
+        String v = debianVersion.substring(debianVersion.indexOf(':') + 1);
+        int dash = v.lastIndexOf('-');
+        if (dash > 0) {
+            v = v.substring(0, dash);
+        }
+        for (char c : new char[] {'+', '~'}) {
+            int i = v.indexOf(c);
+            if (i > 0) {
+                v = v.substring(0, i);
+            }
+        }
+        return v;
     }
 
     private static final java.util.regex.Pattern DOCKER_REF = java.util.regex.Pattern.compile(

@@ -143,6 +143,30 @@ class AptEdgesTest {
                 && w.contains("does not match the Release")), warnings.toString());
     }
 
+    @Test
+    void envCanNameAnInstalledPackagesReleaseVersion() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("envversion"));
+        Files.copy(repo.keyring(), dir.resolve("repo.asc"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path f = dir.resolve("image.yaml");
+        String head = "archs: [amd64, s390x]\ndebian:\n  sources:\n    - {url: \"" + repo.url()
+                + "\", suites: [stable, stable-security], keyring: repo.asc}\n  packages: [hello, zero]\n";
+        Files.writeString(f, head + "env: {HELLO_VERSION: \"${version:hello}\", BOTH: \"hello ${version:hello}, zero ${version:zero}\"}\n");
+        Build.Result r = new Build(SpecParser.parse(f), options(new ArrayList<>())).run(Outputs.layout(dir.resolve("out")));
+        assertTrue(image(r, "amd64").config().config().env().containsAll(List.of("HELLO_VERSION=1.0", "BOTH=hello 1.0, zero 2.0")),
+                image(r, "amd64").config().config().env().toString());
+        assertTrue(image(r, "s390x").config().config().env().contains("HELLO_VERSION=1.0"));
+        Files.writeString(f, head + "env: {X: \"${version:absent}\"}\n");
+        Exception e = assertThrows(Exception.class,
+                () -> new Build(SpecParser.parse(f), options(new ArrayList<>())).run(Outputs.layout(dir.resolve("out2"))));
+        assertTrue(e.getMessage().contains("env X asks for ${version:absent}, but absent is not among the packages installed for amd64"),
+                e.getMessage());
+        assertEquals("17.0.18", Build.releaseVersion("17.0.18+8-1~deb12u1"));
+        assertEquals("18.20.4", Build.releaseVersion("18.20.4+dfsg-1~deb12u1"));
+        assertEquals("3.11.2", Build.releaseVersion("3.11.2-6+deb12u6"));
+        assertEquals("1.0", Build.releaseVersion("0:1.0"));
+        assertEquals("2.36", Build.releaseVersion("2.36-9+deb12u10"));
+    }
+
     static Image image(Build.Result r, String arch) {
         return r.images().stream().filter(i -> i.config().platform().architecture().equals(arch)).findFirst().orElseThrow();
     }

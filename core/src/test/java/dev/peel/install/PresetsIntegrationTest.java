@@ -430,6 +430,9 @@ class PresetsIntegrationTest {
         String out = Tools.run(cmd, null, Map.of(), 300).ok().out();
         assertEquals("hello world\ntrusted " + certs + "\nparis +02:00\n", out);
         assertTrue(c.env().contains("LANG=C.UTF-8"), c.env().toString());
+        String major = preset.replaceAll("^java(\\d+).*", "$1");
+        assertTrue(c.env().stream().anyMatch(e -> e.matches("JAVA_VERSION=" + major + "\\.\\d+\\.\\d+")),
+                "JAVA_VERSION is the JRE's release version, as distroless sets it: " + c.env());
         String fonts = runWithProc(root, c.env(), List.of("/usr/bin/java", "-cp", "/app/app.jar", "Fonts"));
         assertEquals("family SansSerif\ninked true\ndejavu true\ncharset UTF-8 UTF-8 UTF-8 LANG=C.UTF-8\n", fonts);
     }
