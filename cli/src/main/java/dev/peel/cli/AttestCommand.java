@@ -13,11 +13,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "attest", mixinStandardHelpOptions = true,
         description = {"Attests a predicate (an SBOM, provenance, …) about an image in a registry, as cosign attest "
@@ -27,19 +25,7 @@ import picocli.CommandLine.Parameters;
                         + "one platform), else to the index itself.",
                 "The key's password comes from PEEL_PASSWORD, else COSIGN_PASSWORD, else a prompt."},
         footer = ExitCodes.HELP)
-final class AttestCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec command;
-
-    @CommandLine.Mixin
-    RegistryFlags registry;
-
-    @Parameters(index = "0", paramLabel = "REF", description = "[docker://]REGISTRY/REPO[:TAG|@DIGEST]")
-    String ref;
-
+final class AttestCommand extends SignFlags {
     @Option(names = "--key", paramLabel = "FILE", required = true, description = "The private key.")
     Path key;
 
@@ -59,8 +45,8 @@ final class AttestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = command.commandLine().getOut();
-        PrintWriter err = command.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Reference r;
         Signing.Form form;
         String predicateType;

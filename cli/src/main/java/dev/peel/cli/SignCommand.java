@@ -9,11 +9,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "sign", mixinStandardHelpOptions = true,
         description = {"Signs an image in a registry with a key, as cosign does: the manifest or index REF names and, "
@@ -24,19 +22,7 @@ import picocli.CommandLine.Parameters;
                         + "there is not added again.",
                 "The key's password comes from PEEL_PASSWORD, else COSIGN_PASSWORD, else a prompt."},
         footer = ExitCodes.HELP)
-final class SignCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec command;
-
-    @CommandLine.Mixin
-    RegistryFlags registry;
-
-    @Parameters(index = "0", paramLabel = "REF", description = "[docker://]REGISTRY/REPO[:TAG|@DIGEST]")
-    String ref;
-
+final class SignCommand extends SignFlags {
     @Option(names = "--key", paramLabel = "FILE", required = true, description = "The private key (peel keygen or cosign generate-key-pair).")
     Path key;
 
@@ -46,8 +32,8 @@ final class SignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = command.commandLine().getOut();
-        PrintWriter err = command.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Reference r;
         Signing.Form form;
         try {

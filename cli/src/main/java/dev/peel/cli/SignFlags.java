@@ -10,9 +10,26 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Locale;
 
-/** What sign, attest and verify share: the registry, the reference and where signatures are stored. */
-final class SignFlags {
-    private SignFlags() {
+/** What sign, attest and verify share: the registry flags, the reference and where signatures are stored. */
+abstract class SignFlags implements java.util.concurrent.Callable<Integer> {
+    @picocli.CommandLine.ParentCommand
+    Main parent;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
+    @picocli.CommandLine.Mixin
+    RegistryFlags registry;
+
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "REF", description = "[docker://]REGISTRY/REPO[:TAG|@DIGEST]")
+    String ref;
+
+    PrintWriter out() {
+        return command.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return command.commandLine().getErr();
     }
 
     /** A registry reference given on the command line ({@code docker://} allowed). */

@@ -13,11 +13,9 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Verifies an image's signatures (and with --attestations its attestations) with a public key: "
@@ -28,19 +26,7 @@ import picocli.CommandLine.Parameters;
                         + "digest too. A signature or attestation by the key about another digest fails the check.",
                 "Prints PASS or FAIL per object and claim; exit 0 when all pass, 3 when any fails."},
         footer = ExitCodes.HELP)
-final class VerifyCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand
-    Main parent;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec command;
-
-    @CommandLine.Mixin
-    RegistryFlags registry;
-
-    @Parameters(index = "0", paramLabel = "REF", description = "[docker://]REGISTRY/REPO[:TAG|@DIGEST]")
-    String ref;
-
+final class VerifyCommand extends SignFlags {
     @Option(names = "--key", paramLabel = "FILE", required = true, description = "The public key (PEM), e.g. peel.pub.")
     Path key;
 
@@ -56,8 +42,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = command.commandLine().getOut();
-        PrintWriter err = command.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Reference r;
         Platform wanted = null;
         String predicateType = null;
