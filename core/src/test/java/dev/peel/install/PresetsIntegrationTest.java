@@ -1,6 +1,7 @@
 package dev.peel.install;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -344,8 +345,8 @@ class PresetsIntegrationTest {
         assertEquals("python3", Files.readSymbolicLink(b.rootfs().resolve("usr/bin/python")).toString());
     }
 
-    void javaRuns(String preset, String name) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve(name));
+    /** app.jar in {@code dir}: Hello (TLS trust, tzdata) as its main class, and Fonts (AWT text, charsets, version). */
+    static Path appJar(Path dir) throws Exception {
         Files.writeString(dir.resolve("Hello.java"), """
                 import java.security.KeyStore;
                 import java.time.ZoneId;
@@ -397,7 +398,8 @@ class PresetsIntegrationTest {
                                 .getAvailableFontFamilyNames()).contains("DejaVu Sans"));
                         System.out.println("charset " + Charset.defaultCharset() + " " + System.getProperty("file.encoding")
                                 + " " + System.getProperty("sun.jnu.encoding") + " LANG=" + System.getenv("LANG"));
-                        System.out.println("version " + System.getenv("JAVA_VERSION").equals(System.getProperty("java.version")));
+                        String v = System.getenv("JAVA_VERSION");
+                        System.out.println("version " + (v == null ? "unset" : v.equals(System.getProperty("java.version"))));
                     }
                 }
                 """);
@@ -407,6 +409,13 @@ class PresetsIntegrationTest {
         Files.writeString(dir.resolve("manifest.txt"), "Main-Class: Hello\n");
         Tools.run(bin + "/jar", "cfm", dir.resolve("app.jar").toString(), dir.resolve("manifest.txt").toString(), "-C",
                 dir.resolve("classes").toString(), "Hello.class", "-C", dir.resolve("classes").toString(), "Fonts.class").ok();
+        return dir.resolve("app.jar");
+    }
+
+    void javaRuns(String preset, String name) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        appJar(dir);
+        String bin = Path.of(System.getProperty("java.home"), "bin").toString();
         Path spec = dir.resolve("app.yaml");
         Files.writeString(spec, "base: " + preset + "\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\ncmd: [/app/app.jar, world]\n");
         Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
@@ -436,6 +445,37 @@ class PresetsIntegrationTest {
                 "JAVA_VERSION is the JRE's release version, as distroless sets it: " + c.env());
         String fonts = runWithProc(root, c.env(), List.of("/usr/bin/java", "-cp", "/app/app.jar", "Fonts"));
         assertEquals("family SansSerif\ninked true\ndejavu true\ncharset UTF-8 UTF-8 UTF-8 LANG=C.UTF-8\nversion true\n", fonts);
+    }
+
+    /**
+     * java-base is for a JRE brought along (distroless's use: Temurin): the host's Temurin, put into the unpacked
+     * image (not into a layer: a JDK is 300 MB of gzip work), draws text with fontconfig and the DejaVu fonts.
+     */
+    @Test
+    void javaBaseRunsABroughtAlongTemurinThatDrawsText() throws Exception {
+        Path temurin;
+        try (var jvms = Files.list(Path.of("/usr/lib/jvm"))) {
+            temurin = jvms.filter(p -> p.getFileName().toString().startsWith("temurin-")).sorted().findFirst().orElse(null);
+        }
+        assertTrue(temurin != null, "this test runs a Temurin JDK from /usr/lib/jvm (the machine has Temurin 25 there)");
+        for (String preset : List.of("java-base", "java-base-debian13")) {
+            Path dir = Files.createDirectories(tmp.resolve(preset));
+            Path jar = appJar(dir);
+            Path spec = dir.resolve("app.yaml");
+            Files.writeString(spec, "base: " + preset + "\narchs: [amd64]\nfiles:\n  - {path: /app/app.jar, source: app.jar}\n");
+            Build.Result r = build(SpecParser.parse(spec), dir.resolve("out"));
+            var c = r.images().get(0).config().config();
+            assertTrue(c.env().contains("LANG=C.UTF-8"), c.env().toString());
+            Path root = rootfs(preset, r, dir.resolve("out"));
+            assertFalse(Files.exists(root.resolve("usr/lib/jvm")), "no JVM in java-base");
+            assertTrue(Files.isRegularFile(root.resolve("etc/ssl/certs/java/cacerts")));
+            assertTrue(Files.isRegularFile(root.resolve("usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")));
+            Files.createDirectories(root.resolve("opt"));
+            Tools.run("cp", "-a", temurin.toString(), root.resolve("opt/java").toString()).ok();
+            String fonts = runWithProc(root, c.env(), List.of("/opt/java/bin/java", "-cp", "/app/app.jar", "Fonts"));
+            assertEquals("family SansSerif\ninked true\ndejavu true\ncharset UTF-8 UTF-8 UTF-8 LANG=C.UTF-8\nversion unset\n", fonts,
+                    preset);
+        }
     }
 
     @Test
