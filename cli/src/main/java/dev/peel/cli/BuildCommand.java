@@ -236,6 +236,7 @@ final class BuildCommand implements Callable<Integer> {
                         return code;
                     }
                     if (signer != null) {
+                        // The image is pushed: a failure from here on says so, and what to run to finish.
                         BuildSigning.signAndAttest(pushRef, r.digest(), layoutOut, build.lock(), signer, signForm,
                                 sbomFormats.isEmpty() ? List.of(dev.peel.sbom.SbomFormat.SPDX) : sbomFormats,
                                 registry.client(parent, err), parent, out, err);

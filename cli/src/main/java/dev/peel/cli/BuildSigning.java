@@ -30,6 +30,16 @@ final class BuildSigning {
     static void signAndAttest(Reference ref, Digest top, Path layoutDir, Lock lock, Signer signer, Signing.Form form,
                               List<SbomFormat> sboms, RegistryClient client, Main parent, PrintWriter out,
                               PrintWriter err) throws IOException {
+        try {
+            run(ref, top, layoutDir, lock, signer, form, sboms, client, parent, err);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("pushed " + ref.withDigest(top) + ", but signing it failed: " + e.getMessage(), e);
+        }
+        out.flush();
+    }
+
+    private static void run(Reference ref, Digest top, Path layoutDir, Lock lock, Signer signer, Signing.Form form,
+                            List<SbomFormat> sboms, RegistryClient client, Main parent, PrintWriter err) throws IOException {
         Signing signing = SignFlags.signing(client, ref, parent);
         List<Subjects.Subject> subjects = Subjects.of(client.repository(ref), ref.withDigest(top));
         Map<Digest, Image> images = new HashMap<>();
@@ -61,6 +71,5 @@ final class BuildSigning {
                         + String.join(", ", sboms.stream().map(SbomFormat::word).toList()) + ")");
             }
         }
-        out.flush();
     }
 }

@@ -47,6 +47,10 @@ final class VerifyCommand extends SignFlags {
         Reference r;
         Platform wanted = null;
         String predicateType = null;
+        if (type != null && !attestations) {
+            err.println("peel verify: --type names the attestations to require; give --attestations too");
+            return ExitCodes.USAGE;
+        }
         try {
             r = SignFlags.reference(ref);
             if (platform != null) {
@@ -99,7 +103,8 @@ final class VerifyCommand extends SignFlags {
                 }
             }
             if (attestations && index && subjects.size() == 1) {
-                err.println("peel verify: the index lists no image manifests to verify attestations on");
+                checks.add(new Signing.Check(subjects.get(0).descriptor().digest(), "index",
+                        "attestations: the index lists no image manifest to carry them", false, List.of()));
             }
             int failed = 0;
             for (Signing.Check c : checks) {

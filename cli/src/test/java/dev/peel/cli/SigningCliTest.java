@@ -272,6 +272,61 @@ class SigningCliTest {
         assertEquals(0, amdOk.exit(), amdOk.out());
     }
 
+    @Test
+    void referrersAreJudgedByWhatIsSignedNotByTheirIndexEntry() throws Exception {
+        String ref = push("cosign-style/static");
+        assertEquals(0, peel("sign", ref, "--key", key.toString(), "--format", "bundle").exit());
+        Attachments att = attachments(ref);
+        Descriptor amd = child("amd64");
+        // A referrer that will be deleted after the fallback index lists it (the registry keeps the index as it was).
+        Digest gone = att.putReferrer(amd, Attachments.BUNDLE, new Attachments.Item(Attachments.BUNDLE,
+                "{\"gone\":true}".getBytes(StandardCharsets.UTF_8), Map.of()), Map.of());
+        // Rewrite amd64's fallback index as go-containerregistry writes it for cosign: artifactType = the config's
+        // type, no annotations.
+        String tag = Attachments.tag(amd.digest(), "");
+        Map<String, Object> index = new java.util.LinkedHashMap<>(dev.peel.oci.Json.parseObject(att.repository().manifest(tag).raw()));
+        List<Object> entries = new java.util.ArrayList<>();
+        for (Object o : dev.peel.oci.Json.arr(index, "manifests")) {
+            Map<String, Object> e = new java.util.LinkedHashMap<>(dev.peel.oci.Json.obj(Map.of("e", o), "e"));
+            e.remove("annotations");
+            e.put("artifactType", "application/vnd.oci.empty.v1+json");
+            entries.add(e);
+        }
+        index.put("manifests", entries);
+        att.repository().putManifest(tag, MediaType.OCI_INDEX, dev.peel.oci.Json.write(index));
+        java.net.http.HttpResponse<String> del = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://" + registry.host() + "/v2/cosign-style/static/manifests/" + gone))
+                .DELETE().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, del.statusCode(), del.body());
+        CliRun.Result v = peel("verify", ref, "--key", pub.toString(), "--platform", "linux/amd64");
+        assertEquals(0, v.exit(), v.out() + v.err());
+        assertTrue(v.out().contains("PASS linux/amd64") && v.out().contains("cannot be read"), v.out());
+        CliRun.Result again = peel("sign", ref, "--key", key.toString(), "--format", "bundle");
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("linux/amd64: already there"), "found through the bare entry: " + again.out());
+
+        // Another key's attestation neither passes nor fails an image; --type without --attestations is a usage error.
+        Path predicate = Files.writeString(tmp.resolve("custom.json"), "{\"note\":\"from someone else\"}");
+        Map<String, String> otherEnv = new HashMap<>(env);
+        CliRun.Result o = CliRun.peel(otherEnv, "attest", ref, "--key", tmp.resolve("other.key").toString(), "--platform",
+                "linux/amd64", "--predicate", predicate.toString());
+        assertEquals(0, o.exit(), o.err());
+        CliRun.Result none = peel("verify", ref, "--key", pub.toString(), "--platform", "linux/amd64", "--attestations");
+        assertEquals(3, none.exit(), "another key's attestation is not ours: " + none.out());
+        assertTrue(none.out().contains("attestations: none found"), none.out());
+        Path mineFile = Files.writeString(tmp.resolve("mine.json"), "{\"note\":\"mine\"}");
+        assertEquals(0, peel("attest", ref, "--key", key.toString(), "--platform", "linux/amd64", "--predicate",
+                mineFile.toString()).exit());
+        CliRun.Result mine = peel("verify", ref, "--key", pub.toString(), "--platform", "linux/amd64", "--attestations");
+        assertEquals(0, mine.exit(), "another key's attestation beside ours does not fail the image: " + mine.out());
+        assertTrue(mine.out().contains("does not verify with the key"), "but it is reported: " + mine.out());
+        CliRun.Result sbom = peel("verify", ref, "--key", pub.toString(), "--platform", "linux/amd64", "--attestations",
+                "--type", "spdxjson");
+        assertEquals(3, sbom.exit(), sbom.out());
+        CliRun.Result usage = peel("verify", ref, "--key", pub.toString(), "--type", "spdxjson");
+        assertEquals(2, usage.exit(), usage.err());
+    }
+
     /** Writes a legacy tag holding exactly one item (what an attacker with push access could do). */
     static void replaceTag(Attachments att, Digest subject, String suffix, Attachments.Item item) throws Exception {
         // A tag holding only this item: made under a scratch subject's tag, then copied over the real one.

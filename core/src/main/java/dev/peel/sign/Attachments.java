@@ -38,6 +38,8 @@ public final class Attachments {
     static final byte[] EMPTY_BYTES = "{}".getBytes(StandardCharsets.US_ASCII);
     /** cosign refuses more layers than this on a signature tag; so does peel when reading one. */
     static final int MAX_LAYERS = 1000;
+    /** What one tag or referrer may hold in all; each blob is also held to the registry client's 64 MiB. */
+    static final long MAX_TOTAL = 256L * 1024 * 1024;
 
     /** One signed object: a layer of a legacy tag, or the bundle layer of a referrer. */
     public record Item(String mediaType, byte[] content, Map<String, String> annotations) {
@@ -101,6 +103,7 @@ public final class Attachments {
                     + layers.size() + " layers; more than " + MAX_LAYERS + " are refused");
         }
         List<Item> out = new ArrayList<>();
+        long total = 0;
         for (Object o : layers) {
             Map<String, Object> l = asMap(o, what);
             Digest d;
@@ -114,6 +117,11 @@ public final class Attachments {
                 annotations = Json.strings(l, "annotations");
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw malformed(what, e);
+            }
+            total += size;
+            if (total > MAX_TOTAL) {
+                throw new RegistryException(RegistryException.Kind.UNTRUSTED, what + " of " + repo + " holds more than "
+                        + (MAX_TOTAL >> 20) + " MiB; refused");
             }
             out.add(new Item(mediaType, repo.readBlob(d, size), annotations));
         }
@@ -307,7 +315,24 @@ public final class Attachments {
         }
         manifests.add(d);
         index.put("manifests", manifests);
-        repo.putManifest(tag(subject, ""), MediaType.OCI_INDEX, Json.write(index));
+        try {
+            repo.putManifest(tag(subject, ""), MediaType.OCI_INDEX, Json.write(index));
+        } catch (RegistryException e) {
+            if (!e.getMessage().contains("BLOB_UNKNOWN")) {
+                throw e;
+            }
+            // The index lists a referrer deleted since (the registry keeps indexes as they were, but refuses one that
+            // names a missing manifest): leave out what is gone and write it again.
+            List<Object> present = new ArrayList<>();
+            for (Object o : manifests) {
+                if (o instanceof Map<?, ?> m && m.get("digest") instanceof String digest
+                        && (digest.equals(manifest.toString()) || repo.headManifest(digest) != null)) {
+                    present.add(o);
+                }
+            }
+            index.put("manifests", present);
+            repo.putManifest(tag(subject, ""), MediaType.OCI_INDEX, Json.write(index));
+        }
     }
 
     private static Map<String, Object> descriptor(String mediaType, byte[] content, Map<String, String> annotations) {

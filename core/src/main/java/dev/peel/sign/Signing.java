@@ -116,21 +116,10 @@ public final class Signing {
     private Done putBundle(Descriptor target, Signer signer, String predicateType, byte[] statement, String what)
             throws IOException {
         Digest d = target.digest();
-        for (Attachments.Referrer r : store.referrers(d)) {
-            if (!Attachments.BUNDLE.equals(r.artifactType())
-                    || !predicateType.equals(r.manifest().annotations().get(Attachments.BUNDLE_PREDICATE_TYPE))) {
-                continue;
-            }
-            for (Attachments.Item i : store.items(r)) {
-                try {
-                    Bundle b = Bundle.parse(i.content());
-                    if (b.envelope() != null && java.util.Arrays.equals(b.envelope().payload(), statement)
-                            && b.envelope().verifiedBy(signer.publicKey())) {
-                        return new Done(d, what, "referrer " + r.manifest().digest(), false);
-                    }
-                } catch (SignatureException e) {
-                    // someone else's or broken: not ours, so not a duplicate
-                }
+        for (Found f : bundles(d, new ArrayList<>())) {
+            if (f.bundle().envelope() != null && java.util.Arrays.equals(f.bundle().envelope().payload(), statement)
+                    && verifies(f.bundle(), signer.publicKey())) {
+                return new Done(d, what, f.where(), false);
             }
         }
         Envelope env = Envelope.sign(signer, Statement.PAYLOAD_TYPE, statement);
@@ -202,9 +191,34 @@ public final class Signing {
             good++;
             details.add(where + ": verified");
         }
-        int[] moved = new int[1];
-        good += verifyBundles(target, key, true, details, moved, null);
-        bad |= moved[0] > 0;
+        for (Found f : bundles(d, details)) {
+            if (f.bundle().envelope() == null) {
+                details.add(f.where() + ": the bundle holds no DSSE envelope (a message signature); ignored");
+                continue;
+            }
+            if (!verifies(f.bundle(), key)) {
+                details.add(f.where() + ": the bundle does not verify with the key");
+                continue;
+            }
+            Statement st;
+            try {
+                st = Statement.parse(f.bundle().envelope().payload());
+            } catch (SignatureException e) {
+                details.add(f.where() + ": " + e.getMessage());
+                continue;
+            }
+            if (!SIGN_PREDICATE.equals(st.predicateType())) {
+                continue; // an attestation: verifyAttestations judges it
+            }
+            if (st.subjects().stream().noneMatch(sub -> d.equals(sub.digest()))) {
+                details.add(f.where() + ": signed by the key but names "
+                        + st.subjects().stream().map(sub -> String.valueOf(sub.digest())).toList() + ", not this image");
+                bad = true;
+                continue;
+            }
+            good++;
+            details.add(f.where() + ": verified");
+        }
         String what = good > 0 && !bad ? good + " signature" + (good == 1 ? "" : "s") + " verified"
                 : good == 0 ? "no signature verifies with the key" : "a signature by the key names another image";
         return new Check(d, role, what, good > 0 && !bad, details);
@@ -232,13 +246,30 @@ public final class Signing {
             try {
                 env = Envelope.parse(i.content());
             } catch (SignatureException e) {
-                note(byType, counts, type, predicateType, where + ": " + e.getMessage(), false);
+                // Nothing shows it is the key's: reported, not held against the image.
+                note(byType, counts, type, predicateType, where + ": " + e.getMessage(), null);
                 continue;
             }
             judge(d, env, where, key, predicateType, predicateCheck, byType, counts);
         }
-        verifyBundles(target, key, false, null, null, v -> judge(d, v.envelope, v.where, key, predicateType,
-                predicateCheck, byType, counts));
+        for (Found f : bundles(d, new ArrayList<>())) {
+            if (f.bundle().envelope() == null) {
+                continue;
+            }
+            if (!verifies(f.bundle(), key)) {
+                String type = "";
+                try {
+                    type = Statement.parse(f.bundle().envelope().payload()).predicateType();
+                } catch (SignatureException e) {
+                    // unreadable and not the key's: reported under no type
+                }
+                if (!SIGN_PREDICATE.equals(type)) {
+                    note(byType, counts, type, predicateType, f.where() + ": the bundle does not verify with the key", null);
+                }
+                continue;
+            }
+            judge(d, f.bundle().envelope(), f.where(), key, predicateType, predicateCheck, byType, counts);
+        }
         List<Check> out = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : byType.entrySet()) {
             int[] c = counts.get(e.getKey());
@@ -300,6 +331,9 @@ public final class Signing {
             return;
         }
         String t = type.isEmpty() ? "(unknown type)" : type;
+        if (good == null && !byType.containsKey(t)) {
+            return; // another key's attestation, or junk: it neither passes nor fails this image
+        }
         byType.computeIfAbsent(t, k -> new ArrayList<>()).add(detail);
         int[] c = counts.computeIfAbsent(t, k -> new int[2]);
         if (Boolean.TRUE.equals(good)) {
@@ -309,74 +343,74 @@ public final class Signing {
         }
     }
 
-    private record Found(Envelope envelope, String where) {
+    /** A sigstore bundle found among a subject's referrers, and where (for the report). */
+    private record Found(Bundle bundle, String where) {
     }
 
+    /** At most this many referrers of one subject are read. */
+    static final int MAX_REFERRERS = 1000;
+
     /**
-     * Walks the bundle referrers of a subject. For signatures counts the ones that verify and name the subject,
-     * adding details and counting in {@code moved} those signed by the key for another digest; for attestations
-     * hands each bundle's envelope to {@code each}.
+     * Every sigstore bundle among a subject's referrers. What is signed decides what a bundle is, not the referrer's
+     * annotations or artifactType (unsigned, and not kept by every registry or client: go-containerregistry writes
+     * the fallback index with the config's type and no annotations), so every referrer that may hold a bundle is
+     * read. A referrer that cannot be read (deleted since the index listed it) or is not a manifest is skipped with
+     * a detail, as cosign skips it.
      */
-    private int verifyBundles(Descriptor target, PublicKey key, boolean signatures, List<String> details, int[] moved,
-                              java.util.function.Consumer<Found> each) throws IOException {
-        Digest d = target.digest();
-        int good = 0;
-        for (Attachments.Referrer r : store.referrers(d)) {
-            if (!Attachments.BUNDLE.equals(r.artifactType())) {
+    private List<Found> bundles(Digest d, List<String> details) throws IOException {
+        List<Found> out = new ArrayList<>();
+        List<Attachments.Referrer> referrers;
+        try {
+            referrers = store.referrers(d);
+        } catch (dev.peel.registry.RegistryException e) {
+            if (e.kind() != dev.peel.registry.RegistryException.Kind.UNTRUSTED) {
+                throw e;
+            }
+            details.add("referrers of " + d + ": " + e.getMessage() + "; none read");
+            return out;
+        }
+        int read = 0;
+        for (Attachments.Referrer r : referrers) {
+            String type = r.artifactType();
+            if (type != null && !type.equals(Attachments.BUNDLE) && !type.equals(Attachments.EMPTY.value())) {
                 continue;
             }
-            String type = r.manifest().annotations().get(Attachments.BUNDLE_PREDICATE_TYPE);
-            boolean isSignature = SIGN_PREDICATE.equals(type);
-            if (signatures != isSignature) {
+            if (++read > MAX_REFERRERS) {
+                details.add("more than " + MAX_REFERRERS + " referrers; the rest are not read");
+                break;
+            }
+            String where = "referrer " + r.manifest().digest().hex().substring(0, 12);
+            List<Attachments.Item> items;
+            try {
+                items = store.items(r);
+            } catch (dev.peel.registry.RegistryException e) {
+                if (e.kind() == dev.peel.registry.RegistryException.Kind.DENIED) {
+                    throw e;
+                }
+                details.add(where + ": cannot be read (" + e.getMessage() + "); skipped");
                 continue;
             }
-            for (Attachments.Item i : store.items(r)) {
-                String where = "referrer " + r.manifest().digest().hex().substring(0, 12);
-                Bundle b;
-                try {
-                    b = Bundle.parse(i.content());
-                } catch (SignatureException e) {
-                    if (signatures) {
-                        details.add(where + ": " + e.getMessage());
-                    }
-                    continue;
-                }
-                if (b.envelope() == null) {
-                    if (signatures) {
-                        details.add(where + ": the bundle holds no DSSE envelope; ignored");
-                    }
-                    continue;
-                }
-                if (!signatures) {
-                    each.accept(new Found(b.envelope(), where));
+            for (Attachments.Item i : items) {
+                if (!Attachments.BUNDLE.equals(i.mediaType())) {
                     continue;
                 }
                 try {
-                    b.verify(key, null);
-                } catch (SignatureException e) {
-                    details.add(where + ": the bundle does not verify with the key (" + e.getMessage() + ")");
-                    continue;
-                }
-                try {
-                    Statement st = Statement.parse(b.envelope().payload());
-                    if (!SIGN_PREDICATE.equals(st.predicateType())) {
-                        details.add(where + ": signed by the key but a " + st.predicateType() + " statement, not a signature");
-                        continue;
-                    }
-                    if (st.subjects().stream().noneMatch(s -> d.equals(s.digest()))) {
-                        moved[0]++;
-                        details.add(where + ": signed by the key but names "
-                                + st.subjects().stream().map(s -> String.valueOf(s.digest())).toList() + ", not this image");
-                        continue;
-                    }
+                    out.add(new Found(Bundle.parse(i.content()), where));
                 } catch (SignatureException e) {
                     details.add(where + ": " + e.getMessage());
-                    continue;
                 }
-                good++;
-                details.add(where + ": verified");
             }
         }
-        return good;
+        return out;
+    }
+
+    /** Whether a DSSE bundle verifies with the key, by the bundle's own rules (one signature). */
+    private static boolean verifies(Bundle b, PublicKey key) {
+        try {
+            b.verify(key, null);
+            return true;
+        } catch (SignatureException e) {
+            return false;
+        }
     }
 }
