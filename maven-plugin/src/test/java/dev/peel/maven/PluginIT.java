@@ -1,0 +1,184 @@
+package dev.peel.maven;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.peel.oci.Index;
+import dev.peel.testing.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `mvn package peel:build` on projects this test writes, as a user runs it: the plugin and peel's core installed into a
+ * repository of the test's own, everything else read from the local Maven repository this build used (as a file://
+ * mirror, so nothing is downloaded); the image is then run under unshare.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PluginIT {
+    static final String VERSION = "0.1.0-SNAPSHOT";
+
+    @TempDir
+    Path tmp;
+
+    Path repo;
+    Path settings;
+    Path cache;
+
+    @BeforeAll
+    void install() throws Exception {
+        Path module = Path.of(System.getProperty("user.dir"));
+        Path root = module.getParent();
+        repo = tmp.resolve("repo");
+        put(root.resolve("pom.xml"), "peel-parent", "pom");
+        put(root.resolve("core/pom.xml"), "peel-core", "pom");
+        put(root.resolve("core/target/peel-core-" + VERSION + ".jar"), "peel-core", "jar");
+        put(module.resolve("pom.xml"), "peel-maven-plugin", "pom");
+        put(module.resolve("target/peel-maven-plugin-" + VERSION + ".jar"), "peel-maven-plugin", "jar");
+        Path local = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
+        settings = Files.writeString(tmp.resolve("settings.xml"), """
+                <settings>
+                  <localRepository>%s</localRepository>
+                  <pluginGroups><pluginGroup>dev.peel</pluginGroup></pluginGroups>
+                  <mirrors><mirror><id>build-repository</id><mirrorOf>*</mirrorOf><url>%s</url></mirror></mirrors>
+                </settings>
+                """.formatted(repo, local.toUri()));
+        cache = tmp.resolve("peel-cache");
+    }
+
+    void put(Path file, String artifact, String ext) throws Exception {
+        Path dir = Files.createDirectories(repo.resolve("dev/peel/" + artifact + "/" + VERSION));
+        Files.copy(file, dir.resolve(artifact + "-" + VERSION + "." + ext), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A project: hello.Main prints a greeting, a resource and a line from a dependency (snakeyaml-engine). */
+    Path project(String name, String pluginConfig) throws Exception {
+        Path p = Files.createDirectories(tmp.resolve(name));
+        Files.createDirectories(p.resolve("src/main/java/hello"));
+        Files.createDirectories(p.resolve("src/main/resources"));
+        Files.writeString(p.resolve("src/main/java/hello/Main.java"), """
+                package hello;
+                public class Main {
+                    public static void main(String[] args) throws Exception {
+                        var props = new java.util.Properties();
+                        props.load(Main.class.getResourceAsStream("/app.properties"));
+                        var yaml = new org.snakeyaml.engine.v2.api.Load(
+                                org.snakeyaml.engine.v2.api.LoadSettings.builder().build()).loadFromString("a: [1, 2]");
+                        System.out.println(Greeting.text() + " " + props.getProperty("who") + " " + yaml + " "
+                                + String.join(",", args));
+                    }
+                }
+                """);
+        Files.writeString(p.resolve("src/main/java/hello/Greeting.java"), """
+                package hello;
+                final class Greeting {
+                    static String text() { return "hello from peel"; }
+                }
+                """);
+        Files.writeString(p.resolve("src/main/resources/app.properties"), "who=maven\n");
+        Files.writeString(p.resolve("pom.xml"), """
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>it</groupId>
+                  <artifactId>%s</artifactId>
+                  <version>1.0</version>
+                  <properties>
+                    <maven.compiler.release>17</maven.compiler.release>
+                    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+                    <project.build.outputTimestamp>2024-01-01T00:00:00Z</project.build.outputTimestamp>
+                  </properties>
+                  <dependencies>
+                    <dependency><groupId>org.snakeyaml</groupId><artifactId>snakeyaml-engine</artifactId><version>2.10</version></dependency>
+                  </dependencies>
+                  <build>
+                    <plugins>
+                      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.14.0</version></plugin>
+                      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+                      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version></plugin>
+                      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.5.4</version></plugin>
+                      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-install-plugin</artifactId><version>3.1.4</version></plugin>
+                      <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-clean-plugin</artifactId><version>3.4.1</version></plugin>
+                      <plugin>
+                        <groupId>dev.peel</groupId>
+                        <artifactId>peel-maven-plugin</artifactId>
+                        <version>%s</version>
+                        %s
+                      </plugin>
+                    </plugins>
+                  </build>
+                </project>
+                """.formatted(name, VERSION, pluginConfig));
+        return p;
+    }
+
+    Tools.Run mvn(Path project, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q", "-s", settings.toString(), "-Dpeel.cache=" + cache));
+        cmd.addAll(List.of(args));
+        return Tools.run(cmd, project, Map.of(), 900);
+    }
+
+    @Test
+    void mvnPackagePeelBuildMakesAnImageThatRuns() throws Exception {
+        Path p = project("hello", "<configuration><container><args><arg>a1</arg></args></container></configuration>");
+        Tools.Run r = mvn(p, "package", "peel:build");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        String digest = Files.readString(p.resolve("target/peel/image.digest")).strip();
+        assertTrue(digest.matches("sha256:[0-9a-f]{64}"), digest);
+        assertTrue(Files.isRegularFile(p.resolve("target/peel/image/index.json")));
+        assertTrue(Files.readString(p.resolve("target/peel/peel.yaml")).contains("snakeyaml-engine-2.10.jar"),
+                "the runtime classpath came from Maven, no copy-dependencies step");
+
+        Path out = run(p.resolve("target/peel/image"));
+        assertEquals("hello from peel maven {a=[1, 2]} a1\n", Files.readString(out));
+
+        // The same project in another folder gives the same digest (outputTimestamp is the creation time).
+        Path again = project("hello-again", "<configuration><container><args><arg>a1</arg></args></container></configuration>");
+        Files.copy(p.resolve("pom.xml"), again.resolve("pom.xml"), StandardCopyOption.REPLACE_EXISTING);
+        Tools.Run r2 = mvn(again, "package", "peel:build");
+        assertEquals(0, r2.exit(), r2.out() + r2.err());
+        assertEquals(digest, Files.readString(again.resolve("target/peel/image.digest")).strip(),
+                "two folders, one digest");
+    }
+
+    @Test
+    void skipAndPomModulesBuildNothing() throws Exception {
+        Path p = project("skipped", "");
+        Tools.Run r = mvn(p, "package", "peel:build", "-Dpeel.skip");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(!Files.exists(p.resolve("target/peel/image")), "skipped");
+    }
+
+    /** Unpacks the layout's (single) image layer by layer and runs its entrypoint + cmd under unshare; returns stdout's file. */
+    Path run(Path layout) throws Exception {
+        String top = Index.parse(Files.readAllBytes(layout.resolve("index.json"))).manifests().get(0).digest().hex();
+        dev.peel.oci.Manifest m = dev.peel.oci.Manifest.parse(Files.readAllBytes(layout.resolve("blobs/sha256/" + top)));
+        Path root = Files.createDirectories(tmp.resolve("rootfs-" + top.substring(0, 8)));
+        for (dev.peel.oci.Descriptor l : m.layers()) {
+            Tools.run("tar", "-xzf", layout.resolve("blobs/sha256/" + l.digest().hex()).toString(), "-C", root.toString()).ok();
+        }
+        Map<String, Object> cfg = dev.peel.oci.Json.parseObject(Files.readAllBytes(layout.resolve("blobs/sha256/"
+                + m.config().digest().hex())));
+        Map<String, Object> c = dev.peel.oci.Json.obj(cfg, "config");
+        List<String> cmd = new ArrayList<>(List.of("env", "-i"));
+        for (Object e : dev.peel.oci.Json.arr(c, "Env")) {
+            cmd.add((String) e);
+        }
+        Files.createDirectories(root.resolve("proc"));
+        cmd.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "chroot", root.toString()));
+        for (Object e : dev.peel.oci.Json.arr(c, "Entrypoint")) {
+            cmd.add((String) e);
+        }
+        for (Object e : dev.peel.oci.Json.arr(c, "Cmd")) {
+            cmd.add((String) e);
+        }
+        Tools.Run r = Tools.run(cmd, null, Map.of(), 120).ok();
+        return Files.writeString(tmp.resolve("stdout-" + top.substring(0, 8)), r.out());
+    }
+}
