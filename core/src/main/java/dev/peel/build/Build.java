@@ -65,6 +65,8 @@ public final class Build {
     private Lock usedLock;
     /** The archs this run builds: the spec's, or on an image base without archs, the base's. */
     private List<String> archs;
+    /** The spec's Java application, planned (read and checked) before anything is written; null without one. */
+    private dev.peel.java.JavaApp app;
 
     public Build(Spec spec, BuildOptions options) {
         this.spec = spec;
@@ -89,6 +91,7 @@ public final class Build {
         checkOutputs(out);
         BuildOptions.Host h = options.host() != null ? options.host() : BuildOptions.Host.system();
         Lock lock = readLock();
+        app = spec.java() == null ? null : dev.peel.java.JavaApp.plan(spec.java(), epoch());
         try (BaseImage base = openBase(lock, h)) {
             archs = base != null ? base.archsFor(spec.archs()) : spec.archs();
             BaseImage.Contents onto = base == null ? null : contents(base, archs.get(0));
@@ -369,6 +372,18 @@ public final class Build {
         int level = options.compressionLevel() != null ? options.compressionLevel() : compression.defaultLevel();
         List<String> archs = this.archs != null ? this.archs : spec.archs();
 
+        // The application's layers are written once: every platform's image holds the same blobs.
+        List<Layer> appLayers = new ArrayList<>();
+        List<String> appComments = new ArrayList<>();
+        if (app != null) {
+            for (dev.peel.java.JavaApp.AppLayer l : app.layers()) {
+                options.progress().phase("layer: java " + l.name() + " (" + l.entries().size() + " entries)");
+                options.progress().total(l.entries().stream().mapToLong(e -> e.size() + 512).sum());
+                appLayers.add(new LayerWriter(compression, level).write(l.entries(), layoutDir.resolve("blobs").resolve("sha256"),
+                        options.progress()::advanced));
+                appComments.add("java: " + l.name());
+            }
+        }
         List<Layer> layers = new ArrayList<>();
         if (!entries.isEmpty()) {
             options.progress().phase("layer: files (" + entries.size() + " entries)");
@@ -414,6 +429,11 @@ public final class Build {
                     diffIds.add(l.layer().diffId());
                     history.add(new ImageConfig.History(created, "peel", l.comment(), false));
                 }
+            }
+            for (int n = 0; n < appLayers.size(); n++) {
+                all.add(appLayers.get(n));
+                diffIds.add(appLayers.get(n).diffId());
+                history.add(new ImageConfig.History(created, "peel", appComments.get(n), false));
             }
             for (Layer l : layers) {
                 all.add(l);
@@ -484,6 +504,15 @@ public final class Build {
         java.util.TreeMap<String, String> labels = new java.util.TreeMap<>();
         List<String> entrypoint = spec.entrypoint();
         List<String> cmd = spec.cmd();
+        if (app != null) {
+            // The application's command, unless the spec's own entrypoint wins; never a shell.
+            if (entrypoint == null) {
+                entrypoint = app.entrypoint();
+            }
+            if (cmd == null && !app.args().isEmpty()) {
+                cmd = app.args();
+            }
+        }
         String user = runAs;
         String workdir = spec.workdir();
         String stopSignal = null;

@@ -17,17 +17,18 @@ import java.util.SortedMap;
  * @param created null when the spec does not say (then SOURCE_DATE_EPOCH, then 1970)
  * @param compression null when the spec does not say (then gzip)
  * @param layeringBudget null for a layer per package, else the most package layers the image may have
+ * @param java null, or the Java application to put on the base (its layers, classpath and entrypoint)
  */
 public record Spec(Path file, String displayName, List<String> archs, Base base, Instant created,
                    Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
                    List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
                    SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian,
-                   Integer layeringBudget, Generate generate) {
+                   Integer layeringBudget, Generate generate, Java java) {
 
     /** The same spec for other archs (the CLI's --arch). */
     public Spec withArchs(List<String> other) {
         return new Spec(file, displayName, List.copyOf(other), base, created, compression, files, accounts, entrypoint, cmd, env,
-                workdir, ports, labels, annotations, debian, layeringBudget, generate);
+                workdir, ports, labels, annotations, debian, layeringBudget, generate, java);
     }
 
     /** An image the spec builds on, as written at {@code at}. */
@@ -77,6 +78,28 @@ public record Spec(Path file, String displayName, List<String> archs, Base base,
     public record Debian(String suite, java.net.URI mirror, String snapshot, List<dev.peel.debian.Source> sources,
                          List<dev.peel.debian.Relation> packages, List<Position> packagePositions, boolean transitive,
                          java.util.Set<String> exclude, List<String> pathExclude, List<String> pathInclude, Position at) {
+    }
+
+    /**
+     * The {@code java} section: an application's jars and folders, resolved against the spec's folder and checked to
+     * exist; dependency globs already expanded, in classpath order.
+     *
+     * @param at where the {@code java} key is (errors about the whole application point there)
+     * @param jar null, or a plain jar (then classes, resources and dependencies are empty)
+     * @param mainClass null: the jar's Main-Class, else found by scanning the class files
+     * @param layers further dependency layers, in order: a jar goes to the first whose globs match its file name
+     */
+    public record Java(Position at, Located jar, List<Located> classes, List<Located> resources,
+                       List<Located> dependencies, List<Located> projectDependencies, String mainClass,
+                       List<String> jvmFlags, List<String> args, String appRoot, List<LayerGroup> layers) {
+    }
+
+    /** A host path and where the spec names it. */
+    public record Located(Path path, Position at) {
+    }
+
+    /** One {@code java.layers} item: a layer of the dependencies whose file names match {@code files} (globs). */
+    public record LayerGroup(String name, List<String> files, Position at) {
     }
 
     /** One {@code files} item. */

@@ -30,7 +30,12 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads and validates a spec file; every problem is a {@link SpecException} with file:line. */
 public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
-            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate");
+            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate", "java");
+    private static final Set<String> JAVA_KEYS = Set.of("jar", "classes", "resources", "dependencies",
+            "project-dependencies", "main-class", "jvm-flags", "args", "app-root", "layers");
+    private static final Pattern CLASS_NAME = Pattern.compile(
+            "\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*(\\.\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*)*");
+    private static final Pattern LAYER_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Set<String> DEBIAN_KEYS = Set.of("suite", "mirror", "snapshot", "sources", "packages", "resolve",
             "exclude", "path-exclude", "path-include");
     private static final Set<String> SOURCE_KEYS = Set.of("url", "suites", "components", "keyring", "insecure");
@@ -87,6 +92,9 @@ public final class SpecParser {
         final String name;
         /** The spec builds on a registry image or layout, whose /etc/passwd may name its run-as user. */
         boolean onImage;
+        /** The user's own file (not a preset under it) sets entrypoint / cmd: they win over java's. */
+        boolean ownEntrypoint = true;
+        boolean ownCmd = true;
 
         Run(Yaml y, Path dir, Path file, String name) {
             this.y = y;
@@ -103,6 +111,8 @@ public final class SpecParser {
             }
             Node r = root.get();
             if (r instanceof org.snakeyaml.engine.v2.nodes.MappingNode m) {
+                ownEntrypoint = keyNode(m, "entrypoint") != null;
+                ownCmd = keyNode(m, "cmd") != null;
                 r = Presets.resolveBase(m, y);
             }
             return spec(r);
@@ -254,8 +264,189 @@ public final class SpecParser {
                 }
             }
 
+            Spec.Java java = null;
+            if (present(top, "java")) {
+                Node key = keyNode(root, "java");
+                java = java(top.get("java"), key != null ? y.at(key) : y.at(top.get("java")));
+                // A preset's entrypoint (java17's java -jar) gives way to the application's; the user's own wins.
+                entrypoint = ownEntrypoint ? entrypoint : null;
+                cmd = ownCmd ? cmd : null;
+            }
+
             return new Spec(file, name, List.copyOf(archs), base, created, compression, List.copyOf(files), accounts,
-                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget, generate);
+                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget, generate, java);
+        }
+
+        private static Node keyNode(Node root, String key) {
+            if (root instanceof org.snakeyaml.engine.v2.nodes.MappingNode m) {
+                for (org.snakeyaml.engine.v2.nodes.NodeTuple t : m.getValue()) {
+                    if (t.getKeyNode() instanceof org.snakeyaml.engine.v2.nodes.ScalarNode k && k.getValue().equals(key)) {
+                        return k;
+                    }
+                }
+            }
+            return null;
+        }
+
+        private Spec.Java java(Node node, Position at) throws SpecException {
+            Map<String, Node> m = y.mapping(node, "java", JAVA_KEYS);
+            Spec.Located jar = null;
+            if (present(m, "jar")) {
+                jar = hostPath(m.get("jar"), "java.jar", false);
+                for (String k : List.of("classes", "resources", "dependencies")) {
+                    if (m.containsKey(k)) {
+                        throw new SpecException(y.at(m.get(k)), "java.jar and java." + k + " exclude each other",
+                                "give a plain jar (its Class-Path entries come along), or classes, resources and dependencies");
+                    }
+                }
+            }
+            List<Spec.Located> classes = folders(m, "classes");
+            List<Spec.Located> resources = folders(m, "resources");
+            List<Spec.Located> dependencies = jars(m, "dependencies");
+            List<Spec.Located> project = jars(m, "project-dependencies");
+            if (jar == null && classes.isEmpty() && dependencies.isEmpty() && project.isEmpty()) {
+                throw new SpecException(at, "java names no application",
+                        "give jar: build/app.jar, or classes: [target/classes] with its dependencies");
+            }
+            String mainClass = null;
+            if (present(m, "main-class")) {
+                mainClass = y.string(m.get("main-class"), "java.main-class");
+                if (!CLASS_NAME.matcher(mainClass).matches()) {
+                    throw new SpecException(y.at(m.get("main-class")), "java.main-class '" + mainClass + "' is not a class name",
+                            "write the binary name with dots, such as com.example.Main (a nested class as com.example.Outer$Main)");
+                }
+            }
+            List<String> flags = present(m, "jvm-flags") ? y.stringList(m.get("jvm-flags"), "java.jvm-flags") : List.of();
+            List<String> args = present(m, "args") ? y.stringList(m.get("args"), "java.args") : List.of();
+            String appRoot = "/app";
+            if (present(m, "app-root")) {
+                appRoot = "/" + imagePath(y.string(m.get("app-root"), "java.app-root"), m.get("app-root"), "java.app-root");
+            }
+            List<Spec.LayerGroup> layers = new ArrayList<>();
+            if (present(m, "layers")) {
+                if (jar != null) {
+                    throw new SpecException(y.at(m.get("layers")), "java.layers splits dependencies, and a plain jar has none listed",
+                            "list the dependencies with classes and dependencies to split them");
+                }
+                List<Node> items = y.sequence(m.get("layers"), "java.layers");
+                Set<String> names = new HashSet<>();
+                for (int i = 0; i < items.size(); i++) {
+                    String what = "java.layers[" + i + "]";
+                    Map<String, Node> l = y.mapping(items.get(i), what, Set.of("name", "files"));
+                    if (!present(l, "name") || !present(l, "files")) {
+                        throw new SpecException(y.at(items.get(i)), what + " needs a name and files",
+                                "for example {name: in-house, files: [\"acme-*.jar\"]}");
+                    }
+                    String n = y.string(l.get("name"), what + ".name");
+                    if (!LAYER_NAME.matcher(n).matches() || !names.add(n)) {
+                        throw new SpecException(y.at(l.get("name")), what + ".name '" + n + "' is "
+                                + (names.contains(n) ? "given twice" : "not a layer name"),
+                                "use distinct lower-case names of letters, digits, '.', '_' and '-'");
+                    }
+                    List<String> globs = y.stringList(l.get("files"), what + ".files");
+                    for (String g : globs) {
+                        if (g.isEmpty() || g.contains("/")) {
+                            throw new SpecException(y.at(l.get("files")), what + ".files: '" + g + "' is not a file-name glob",
+                                    "globs match jar file names, such as \"acme-*.jar\"");
+                        }
+                    }
+                    layers.add(new Spec.LayerGroup(n, List.copyOf(globs), y.at(items.get(i))));
+                }
+            }
+            return new Spec.Java(at, jar, classes, resources, dependencies, project, mainClass, List.copyOf(flags),
+                    List.copyOf(args), appRoot, List.copyOf(layers));
+        }
+
+        private List<Spec.Located> folders(Map<String, Node> m, String key) throws SpecException {
+            List<Spec.Located> out = new ArrayList<>();
+            if (present(m, key)) {
+                List<Node> items = y.sequence(m.get(key), "java." + key);
+                for (int i = 0; i < items.size(); i++) {
+                    out.add(hostPath(items.get(i), "java." + key + "[" + i + "]", true));
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        /** Jars and globs, in the order written; a glob's files sorted by path; a file named twice kept once. */
+        private List<Spec.Located> jars(Map<String, Node> m, String key) throws SpecException {
+            Map<Path, Spec.Located> out = new LinkedHashMap<>();
+            if (present(m, key)) {
+                List<Node> items = y.sequence(m.get(key), "java." + key);
+                for (int i = 0; i < items.size(); i++) {
+                    String what = "java." + key + "[" + i + "]";
+                    String written = y.string(items.get(i), what);
+                    if (!isGlob(written)) {
+                        Spec.Located l = hostPath(items.get(i), what, false);
+                        out.putIfAbsent(l.path(), l);
+                        continue;
+                    }
+                    for (Path p : glob(written, items.get(i), what)) {
+                        out.putIfAbsent(p, new Spec.Located(p, y.at(items.get(i))));
+                    }
+                }
+            }
+            return List.copyOf(out.values());
+        }
+
+        private static boolean isGlob(String s) {
+            return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
+        }
+
+        /** The regular files a glob matches (its literal leading folders walked), sorted by their path. */
+        private List<Path> glob(String written, Node n, String what) throws SpecException {
+            String[] parts = written.split("/", -1);
+            int first = 0;
+            while (!isGlob(parts[first])) {
+                first++;
+            }
+            String fixed = String.join("/", java.util.Arrays.copyOfRange(parts, 0, first));
+            String rest = String.join("/", java.util.Arrays.copyOfRange(parts, first, parts.length));
+            Path from;
+            java.nio.file.PathMatcher matcher;
+            try {
+                from = (fixed.isEmpty() && written.startsWith("/") ? Path.of("/") : dir.resolve(fixed)).normalize();
+                matcher = from.getFileSystem().getPathMatcher("glob:" + rest);
+            } catch (IllegalArgumentException e) {
+                throw new SpecException(y.at(n), what + " '" + written + "' is not a usable glob: " + e.getMessage());
+            }
+            List<Path> found = new ArrayList<>();
+            if (Files.isDirectory(from)) {
+                try (java.util.stream.Stream<Path> s = Files.walk(from, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+                    s.filter(p -> Files.isRegularFile(p) && matcher.matches(from.relativize(p))).forEach(found::add);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw new SpecException(y.at(n), what + " '" + written + "': cannot read " + from + ": " + e.getMessage());
+                }
+            }
+            if (found.isEmpty()) {
+                throw new SpecException(y.at(n), what + " '" + written + "' matches no file (looked in " + from + ")",
+                        "paths are relative to the spec's folder; build the jars first or fix the glob");
+            }
+            found.sort(java.util.Comparator.comparing(p -> from.relativize(p).toString()));
+            return found;
+        }
+
+        /** A host file (or folder) the spec names, relative to its folder, which must exist. */
+        private Spec.Located hostPath(Node n, String what, boolean folder) throws SpecException {
+            String written = y.string(n, what);
+            Path p;
+            try {
+                p = dir.resolve(written).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new SpecException(y.at(n), what + " '" + written + "' is not a usable file name: " + e.getReason());
+            }
+            if (!Files.exists(p)) {
+                throw new SpecException(y.at(n), what + " '" + written + "' does not exist (looked for " + p + ")",
+                        "paths are relative to the spec's folder; build the application first");
+            }
+            if (folder ? !Files.isDirectory(p) : !Files.isRegularFile(p)) {
+                throw new SpecException(y.at(n), what + " '" + written + "' is not a " + (folder ? "folder" : "file")
+                        + " (" + p + ")");
+            }
+            if (!Files.isReadable(p)) {
+                throw new SpecException(y.at(n), what + " '" + written + "' is not readable (" + p + ")");
+            }
+            return new Spec.Located(p, y.at(n));
         }
 
         private Spec.Debian debian(Node node) throws SpecException {
