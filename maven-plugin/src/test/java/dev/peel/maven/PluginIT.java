@@ -26,7 +26,7 @@ class PluginIT {
     static final String VERSION = "0.1.0-SNAPSHOT";
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
     Path repo;
     Path settings;
