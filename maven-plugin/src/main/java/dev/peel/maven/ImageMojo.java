@@ -141,6 +141,7 @@ abstract class ImageMojo extends AbstractMojo {
         }
         List<String> deps = new ArrayList<>();
         List<String> reactor = new ArrayList<>();
+        List<String> timestampedSnapshots = new ArrayList<>();
         for (Artifact a : project.getArtifacts()) {
             if (a.getFile() == null || !a.getArtifactHandler().isAddedToClasspath()
                     || !(Artifact.SCOPE_COMPILE.equals(a.getScope()) || Artifact.SCOPE_RUNTIME.equals(a.getScope()))) {
@@ -149,6 +150,11 @@ abstract class ImageMojo extends AbstractMojo {
             boolean inReactor = session.getProjects().stream().anyMatch(p -> p.getGroupId().equals(a.getGroupId())
                     && p.getArtifactId().equals(a.getArtifactId()));
             (inReactor ? reactor : deps).add(a.getFile().getAbsolutePath());
+            if (!inReactor && a.isSnapshot() && !a.getFile().getName().contains("-SNAPSHOT")) {
+                // A snapshot resolved from a remote repository is named by its timestamp (x-1.0-20240101.120000-3.jar):
+                // its own layer all the same, as peel gives -SNAPSHOT jars.
+                timestampedSnapshots.add(a.getFile().getName());
+            }
         }
         if (!deps.isEmpty()) {
             java.put("dependencies", deps);
@@ -170,10 +176,13 @@ abstract class ImageMojo extends AbstractMojo {
         if (container.appRoot != null) {
             java.put("app-root", container.appRoot);
         }
-        if (!layers.isEmpty()) {
+        if (!layers.isEmpty() || !timestampedSnapshots.isEmpty()) {
             List<Object> ls = new ArrayList<>();
             for (LayerGroup g : layers) {
                 ls.add(Map.of("name", g.name, "files", g.files));
+            }
+            if (!timestampedSnapshots.isEmpty()) {
+                ls.add(Map.of("name", "snapshot-dependencies", "files", timestampedSnapshots));
             }
             java.put("layers", ls);
         }
@@ -243,7 +252,10 @@ abstract class ImageMojo extends AbstractMojo {
         }
     }
 
-    /** Builds the spec into {@code outputs}; returns the image's digest. */
+    /**
+     * Builds the spec into {@code outputs}; returns the image's digest, or null for a library module (no main class
+     * found and none configured), which is skipped with a notice so that a reactor's root builds its applications.
+     */
     String build(Spec spec, Outputs outputs) throws MojoExecutionException, MojoFailureException {
         Map<String, String> env = System.getenv();
         Cache c = Cache.at(cache == null ? null : cache.toPath(), env);
@@ -256,6 +268,11 @@ abstract class ImageMojo extends AbstractMojo {
             getLog().info("peel: built " + project.getArtifactId() + " → " + digest);
             return digest;
         } catch (SpecException e) {
+            boolean configured = mainClassProperty != null || container.mainClass != null;
+            if (!configured && e.getMessage().contains("no class has a public static void main")) {
+                getLog().info("peel: " + project.getArtifactId() + " has no main class (a library); skipped");
+                return null;
+            }
             throw new MojoFailureException("peel: " + e.getMessage(), e);
         } catch (Exception e) {
             throw new MojoExecutionException("peel: " + e.getMessage(), e);

@@ -54,6 +54,9 @@ public class PushMojo extends ImageMojo {
             throw new MojoExecutionException(e.getMessage(), e);
         }
         String digest = build(spec, Outputs.layout(layout));
+        if (digest == null) {
+            return;
+        }
         List<String> pushTags = new ArrayList<>();
         if (ref.tag() != null) {
             pushTags.add(ref.tag());

@@ -153,6 +153,17 @@ class PluginIT {
         Tools.Run r = mvn(p, "package", "peel:build", "-Dpeel.skip");
         assertEquals(0, r.exit(), r.err());
         assertTrue(!Files.exists(p.resolve("target/peel/image")), "skipped");
+
+        // A library (no class with a main method, none configured) is skipped with a notice, not failed, so that
+        // `mvn package peel:build` at a reactor's root builds only its applications.
+        Path lib = project("library", "");
+        Files.delete(lib.resolve("src/main/java/hello/Main.java"));
+        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-s", settings.toString(), "-Dpeel.cache=" + cache, "package",
+                "peel:build"));
+        Tools.Run l = Tools.run(cmd, lib, Map.of(), 900);
+        assertEquals(0, l.exit(), l.out() + l.err());
+        assertTrue(l.out().contains("peel: library has no main class (a library); skipped"), l.out());
+        assertTrue(!Files.exists(lib.resolve("target/peel/image")));
     }
 
     /** Unpacks the layout's (single) image layer by layer and runs its entrypoint + cmd under unshare; returns stdout's file. */
