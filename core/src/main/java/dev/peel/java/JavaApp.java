@@ -126,42 +126,18 @@ public final class JavaApp {
                 main = scanMain();
             }
 
-            List<AppLayer> out = new ArrayList<>();
-            String libDir = root + "/libs/";
-            layer(out, "dependencies", libs, l -> l.kind() == Kind.RELEASE && group(l) < 0, libDir);
-            for (int g = 0; g < java.layers().size(); g++) {
-                int group = g;
-                layer(out, "dependencies: " + java.layers().get(g).name(), libs,
-                        l -> l.kind() != Kind.PROJECT && group(l) == group, libDir);
-            }
-            layer(out, "snapshot dependencies", libs, l -> l.kind() == Kind.SNAPSHOT && group(l) < 0, libDir);
-            layer(out, "project dependencies", libs, l -> l.kind() == Kind.PROJECT, libDir);
-
+            // The classpath (resources, classes or the jar, project dependencies, dependencies) is known before any
+            // layer is made: its argfile goes into the release-dependencies layer, which changes exactly when the list
+            // of dependencies does — a class change leaves it alone, a dependency upgrade changes only that layer.
             List<String> cp = new ArrayList<>();
             if (!java.resources().isEmpty()) {
-                LayerTree t = new LayerTree(mtime);
-                for (Spec.Located r : java.resources()) {
-                    copyTree(t, r, root + "/resources");
-                }
-                out.add(new AppLayer("resources", entries(t)));
                 cp.add(java.appRoot() + "/resources");
             }
-            LayerTree classes = new LayerTree(mtime);
             if (!java.classes().isEmpty()) {
-                for (Spec.Located c : java.classes()) {
-                    copyTree(classes, c, root + "/classes");
-                }
                 cp.add(java.appRoot() + "/classes");
             }
             if (java.jar() != null) {
-                String name = java.jar().path().getFileName().toString();
-                if (List.of("classpath", "libs", "resources", "classes").contains(name)) {
-                    throw new SpecException(java.jar().at(), "java.jar is named '" + name + "', which peel uses under the app root",
-                            "rename the jar, for example to app.jar");
-                }
-                add(classes, TarEntry.file(root + "/" + name, 0644, 0, 0, mtime, Content.ofFile(java.jar().path())),
-                        java.jar().at());
-                cp.add(java.appRoot() + "/" + name);
+                cp.add(java.appRoot() + "/" + java.jar().path().getFileName());
             }
             for (Lib l : libs) {
                 if (l.kind() == Kind.PROJECT) {
@@ -173,8 +149,47 @@ public final class JavaApp {
                     cp.add(java.appRoot() + "/libs/" + l.name());
                 }
             }
-            byte[] argfile = (argfileWord(String.join(":", cp)) + "\n").getBytes(StandardCharsets.UTF_8);
-            add(classes, TarEntry.file(root + "/classpath", 0644, 0, 0, mtime, Content.ofBytes(argfile)), java.at());
+            TarEntry argfile = TarEntry.file(root + "/classpath", 0644, 0, 0, mtime, Content.ofBytes(
+                    (argfileWord(String.join(":", cp)) + "\n").getBytes(StandardCharsets.UTF_8)));
+            boolean releaseLayer = libs.stream().anyMatch(l -> l.kind() == Kind.RELEASE && group(l) < 0);
+
+            List<AppLayer> out = new ArrayList<>();
+            String libDir = root + "/libs/";
+            layer(out, "dependencies", libs, l -> l.kind() == Kind.RELEASE && group(l) < 0, libDir,
+                    releaseLayer ? argfile : null);
+            for (int g = 0; g < java.layers().size(); g++) {
+                int group = g;
+                layer(out, "dependencies: " + java.layers().get(g).name(), libs,
+                        l -> l.kind() != Kind.PROJECT && group(l) == group, libDir, null);
+            }
+            layer(out, "snapshot dependencies", libs, l -> l.kind() == Kind.SNAPSHOT && group(l) < 0, libDir, null);
+            layer(out, "project dependencies", libs, l -> l.kind() == Kind.PROJECT, libDir, null);
+
+            if (!java.resources().isEmpty()) {
+                LayerTree t = new LayerTree(mtime);
+                for (Spec.Located r : java.resources()) {
+                    copyTree(t, r, root + "/resources");
+                }
+                out.add(new AppLayer("resources", entries(t)));
+            }
+            LayerTree classes = new LayerTree(mtime);
+            if (!java.classes().isEmpty()) {
+                for (Spec.Located c : java.classes()) {
+                    copyTree(classes, c, root + "/classes");
+                }
+            }
+            if (java.jar() != null) {
+                String name = java.jar().path().getFileName().toString();
+                if (List.of("classpath", "libs", "resources", "classes").contains(name)) {
+                    throw new SpecException(java.jar().at(), "java.jar is named '" + name + "', which peel uses under the app root",
+                            "rename the jar, for example to app.jar");
+                }
+                add(classes, TarEntry.file(root + "/" + name, 0644, 0, 0, mtime, Content.ofFile(java.jar().path())),
+                        java.jar().at());
+            }
+            if (!releaseLayer) {
+                add(classes, argfile, java.at());
+            }
             out.add(new AppLayer(java.jar() != null && java.classes().isEmpty() ? "jar" : "classes", entries(classes)));
 
             List<String> entrypoint = new ArrayList<>();
@@ -198,9 +213,12 @@ public final class JavaApp {
             return -1;
         }
 
-        void layer(List<AppLayer> out, String name, List<Lib> libs, java.util.function.Predicate<Lib> which, String dir)
-                throws SpecException, IOException {
+        void layer(List<AppLayer> out, String name, List<Lib> libs, java.util.function.Predicate<Lib> which, String dir,
+                   TarEntry extra) throws SpecException, IOException {
             LayerTree t = new LayerTree(mtime);
+            if (extra != null) {
+                add(t, extra, java.at());
+            }
             for (Lib l : libs) {
                 if (which.test(l)) {
                     add(t, TarEntry.file(dir + l.name(), 0644, 0, 0, mtime, Content.ofFile(l.path())), l.at());

@@ -213,6 +213,15 @@ class JavaAppTest {
         Files.writeString(dep, SPEC);
         List<String> depChanged = digests(build(dep, tmp.resolve("change-c/out")));
         assertEquals(List.of(0), differing(before, depChanged));
+
+        // One dependency upgraded (a new file name, so a new classpath): still only the release dependencies' layer,
+        // which holds the classpath argfile.
+        Path upgraded = tmp.resolve("change-d");
+        copyTree(tmp.resolve("change-c"), upgraded);
+        Files.walk(upgraded.resolve("out")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        Files.move(upgraded.resolve("lib/greet-1.0.jar"), upgraded.resolve("lib/greet-1.1.jar"));
+        List<String> upgradedDigests = digests(build(upgraded.resolve("app.yaml"), upgraded.resolve("out")));
+        assertEquals(List.of(0), differing(before, upgradedDigests), "only the dependencies layer: " + upgradedDigests);
     }
 
     @Test
@@ -289,7 +298,7 @@ class JavaAppTest {
         Build.Result r = build(dir.resolve("app.yaml"), dir.resolve("out"));
         List<String> history = r.images().get(0).config().history().stream().map(h -> String.valueOf(h.comment())).toList();
         assertEquals(List.of("java: dependencies", "java: dependencies: in-house", "java: classes"), history);
-        String cp = new String(JavaApp.plan(SpecParser.parse(dir.resolve("app.yaml")).java(), 0).layers().get(2).entries()
+        String cp = new String(JavaApp.plan(SpecParser.parse(dir.resolve("app.yaml")).java(), 0).layers().get(0).entries()
                 .stream().filter(e -> e.path().equals("app/classpath")).findFirst().orElseThrow().content().open().readAllBytes());
         String h2 = sha(dir.resolve("two/util.jar")).substring(0, 8);
         String h1 = sha(dir.resolve("one/util.jar")).substring(0, 8);
