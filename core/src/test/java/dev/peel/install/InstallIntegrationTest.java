@@ -13,9 +13,6 @@ import dev.peel.cache.Cache;
 import dev.peel.debian.Lock;
 import dev.peel.image.Image;
 import dev.peel.image.Layer;
-import dev.peel.oci.Descriptor;
-import dev.peel.oci.Index;
-import dev.peel.oci.MediaType;
 import dev.peel.spec.Spec;
 import dev.peel.spec.SpecParser;
 import dev.peel.tar.Compression;
@@ -206,16 +203,7 @@ class InstallIntegrationTest {
     }
 
     static Path unpack(Path layout, Build.Result r, String arch, Path bundle) throws Exception {
-        Tools.require("umoci");
-        Image img = image(r, arch);
-        Path view = Files.createDirectories(bundle.resolveSibling(bundle.getFileName() + "-view"));
-        Files.createSymbolicLink(view.resolve("blobs"), layout.resolve("blobs"));
-        Files.copy(layout.resolve("oci-layout"), view.resolve("oci-layout"));
-        Descriptor d = new Descriptor(MediaType.OCI_MANIFEST, dev.peel.oci.Digest.of(img.rawManifest()), img.rawManifest().length)
-                .withAnnotations(Map.of("org.opencontainers.image.ref.name", "one"));
-        Files.write(view.resolve("index.json"), new Index(MediaType.OCI_INDEX, List.of(d), null).toJson());
-        Tools.run("umoci", "unpack", "--image", view + ":one", bundle.toString()).ok();
-        return bundle.resolve("rootfs");
+        return dev.peel.testing.Rootfs.unpack(layout, image(r, arch), bundle);
     }
 
     static String inside(Path rootfs, String... cmd) throws Exception {

@@ -77,14 +77,7 @@ class PresetsIntegrationTest {
      * and the host's /dev, as a runtime starts a container.
      */
     static String runWithProc(Path root, List<String> env, List<String> cmd) throws Exception {
-        Files.createDirectories(root.resolve("proc"));
-        Files.createDirectories(root.resolve("dev"));
-        List<String> c = new ArrayList<>(List.of("env", "-i"));
-        c.addAll(env);
-        c.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "/bin/sh", "-c",
-                "mount --rbind /dev \"$0/dev\" && exec /usr/sbin/chroot \"$0\" \"$@\"", root.toString()));
-        c.addAll(cmd);
-        return Tools.run(c, null, Map.of(), 300).ok().out();
+        return dev.peel.testing.Rootfs.runWithProc(root, env, cmd);
     }
 
     /** A preset built once for amd64 and unpacked, shared by the tests of this class. */

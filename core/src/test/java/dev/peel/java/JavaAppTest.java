@@ -12,9 +12,6 @@ import dev.peel.build.Outputs;
 import dev.peel.cache.Cache;
 import dev.peel.image.Image;
 import dev.peel.image.Layer;
-import dev.peel.oci.Descriptor;
-import dev.peel.oci.Index;
-import dev.peel.oci.MediaType;
 import dev.peel.spec.SpecException;
 import dev.peel.spec.SpecParser;
 import dev.peel.testing.Tools;
@@ -152,11 +149,11 @@ class JavaAppTest {
         assertEquals(List.of("/usr/bin/java", "-Xmx64m", "-cp", "@/app/classpath", "app.Main"), c.entrypoint());
         assertEquals(List.of("--port", "8080"), c.cmd());
 
-        Path root = unpack(dir.resolve("out"), amd, tmp.resolve("bundle-multi"));
+        Path root = dev.peel.testing.Rootfs.unpack(dir.resolve("out"), amd, tmp.resolve("bundle-multi"));
         assertEquals("/app/resources:/app/classes:/app/libs/core.jar:/app/libs/greet-1.0.jar:/app/libs/snap-2.0-SNAPSHOT.jar\n",
                 Files.readString(root.resolve("app/classpath")));
         assertEquals("main says --port 8080\nrelease-dep snapshot-dep project-dep\nresource says hello\n",
-                runWithProc(root, c.env(), concat(c.entrypoint(), c.cmd())));
+                dev.peel.testing.Rootfs.runWithProc(root, c.env(), concat(c.entrypoint(), c.cmd())));
     }
 
     @Test
@@ -181,9 +178,9 @@ class JavaAppTest {
         var c = img.config().config();
         assertEquals(List.of("/usr/bin/java", "-cp", "@/app/classpath", "hello.Hello"), c.entrypoint());
         assertTrue(c.cmd() == null || c.cmd().isEmpty(), "no args, no Cmd (the preset's java -jar is gone): " + c.cmd());
-        Path root = unpack(dir.resolve("out"), img, tmp.resolve("bundle-plain"));
+        Path root = dev.peel.testing.Rootfs.unpack(dir.resolve("out"), img, tmp.resolve("bundle-plain"));
         assertEquals("/app/hello.jar:/app/libs/greet-1.0.jar\n", Files.readString(root.resolve("app/classpath")));
-        assertEquals("plain jar from the Class-Path\n", runWithProc(root, c.env(), c.entrypoint()));
+        assertEquals("plain jar from the Class-Path\n", dev.peel.testing.Rootfs.runWithProc(root, c.env(), c.entrypoint()));
     }
 
     @Test
@@ -346,28 +343,5 @@ class JavaAppTest {
 
     static Image arch(Build.Result r, String arch) {
         return r.images().stream().filter(i -> i.config().architecture().equals(arch)).findFirst().orElseThrow();
-    }
-
-    /** One image of a layout unpacked with umoci (handed a view whose index names only that manifest). */
-    static Path unpack(Path layout, Image img, Path bundle) throws Exception {
-        Tools.require("umoci");
-        Path view = Files.createDirectories(bundle.resolveSibling(bundle.getFileName() + "-view"));
-        Files.createSymbolicLink(view.resolve("blobs"), layout.resolve("blobs"));
-        Files.copy(layout.resolve("oci-layout"), view.resolve("oci-layout"));
-        Descriptor d = new Descriptor(MediaType.OCI_MANIFEST, dev.peel.oci.Digest.of(img.rawManifest()), img.rawManifest().length)
-                .withAnnotations(Map.of("org.opencontainers.image.ref.name", "one"));
-        Files.write(view.resolve("index.json"), new Index(MediaType.OCI_INDEX, List.of(d), null).toJson());
-        Tools.run("umoci", "unpack", "--image", view + ":one", bundle.toString()).ok();
-        return bundle.resolve("rootfs");
-    }
-
-    /** Runs {@code cmd} in {@code root} as root of a user and PID namespace with a /proc, as a runtime would. */
-    static String runWithProc(Path root, List<String> env, List<String> cmd) throws Exception {
-        Files.createDirectories(root.resolve("proc"));
-        List<String> c = new ArrayList<>(List.of("env", "-i"));
-        c.addAll(env);
-        c.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "chroot", root.toString()));
-        c.addAll(cmd);
-        return Tools.run(c, null, Map.of(), 300).ok().out();
     }
 }
