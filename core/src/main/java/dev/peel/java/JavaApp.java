@@ -20,12 +20,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeSet;
 import java.util.jar.Attributes;
+import java.util.regex.Pattern;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -151,7 +154,10 @@ public final class JavaApp {
             }
             TarEntry argfile = TarEntry.file(root + "/classpath", 0644, 0, 0, mtime, Content.ofBytes(
                     (argfileWord(String.join(":", cp)) + "\n").getBytes(StandardCharsets.UTF_8)));
-            boolean releaseLayer = libs.stream().anyMatch(l -> l.kind() == Kind.RELEASE && group(l) < 0);
+            boolean releaseLayer = false;
+            for (Lib l : libs) {
+                releaseLayer |= l.kind() == Kind.RELEASE && group(l) < 0;
+            }
 
             List<AppLayer> out = new ArrayList<>();
             String libDir = root + "/libs/";
@@ -196,24 +202,68 @@ public final class JavaApp {
             entrypoint.add("/usr/bin/java");
             entrypoint.addAll(java.jvmFlags());
             entrypoint.addAll(List.of("-cp", "@" + java.appRoot() + "/classpath", main));
-            return new JavaApp(List.copyOf(out), List.copyOf(cp), main, List.copyOf(entrypoint), java.args());
+            return new JavaApp(permitted(out), List.copyOf(cp), main, List.copyOf(entrypoint), java.args());
         }
 
-        /** The index of the first java.layers group whose globs match the jar's file name, or -1. */
-        int group(Lib l) {
+        /** The index of the first java.layers group whose globs match the jar's file name or its groupIds, or -1. */
+        int group(Lib l) throws IOException {
             String name = l.path().getFileName().toString();
             for (int g = 0; g < java.layers().size(); g++) {
-                for (String glob : java.layers().get(g).files()) {
+                Spec.LayerGroup group = java.layers().get(g);
+                for (String glob : group.files()) {
                     PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
                     if (m.matches(Path.of(name))) {
                         return g;
+                    }
+                }
+                if (!group.groups().isEmpty()) {
+                    for (String id : groupIds(l.path())) {
+                        for (String glob : group.groups()) {
+                            if (groupGlob(glob).matcher(id).matches()) {
+                                return g;
+                            }
+                        }
                     }
                 }
             }
             return -1;
         }
 
-        void layer(List<AppLayer> out, String name, List<Lib> libs, java.util.function.Predicate<Lib> which, String dir,
+        final Map<Path, List<String>> groupIds = new HashMap<>();
+
+        /** The groupIds of the jar's META-INF/maven/GROUP/ARTIFACT/pom.properties files (a shaded jar has several). */
+        List<String> groupIds(Path jar) throws IOException {
+            List<String> known = groupIds.get(jar);
+            if (known != null) {
+                return known;
+            }
+            TreeSet<String> ids = new TreeSet<>();
+            try (ZipFile z = new ZipFile(jar.toFile())) {
+                Enumeration<? extends ZipEntry> en = z.entries();
+                while (en.hasMoreElements()) {
+                    ZipEntry e = en.nextElement();
+                    String[] parts = e.getName().split("/");
+                    if (parts.length == 5 && parts[0].equals("META-INF") && parts[1].equals("maven")
+                            && parts[4].equals("pom.properties") && !e.isDirectory()) {
+                        Properties props = new Properties();
+                        try (InputStream in = z.getInputStream(e)) {
+                            props.load(in);
+                        }
+                        ids.add(props.getProperty("groupId", parts[2]).trim());
+                    }
+                }
+            }
+            List<String> out = List.copyOf(ids);
+            groupIds.put(jar, out);
+            return out;
+        }
+
+        /** Whether a jar belongs to a layer; may read the jar (its groupIds). */
+        interface Which {
+            boolean test(Lib l) throws IOException;
+        }
+
+        void layer(List<AppLayer> out, String name, List<Lib> libs, Which which, String dir,
                    TarEntry extra) throws SpecException, IOException {
             LayerTree t = new LayerTree(mtime);
             if (extra != null) {
@@ -386,6 +436,64 @@ public final class JavaApp {
                     throw new SpecException(from.at(), p + " is neither a file nor a folder; only those can be copied");
                 }
             }
+        }
+
+        /**
+         * The layers with java.permissions applied: each item, in order, sets the mode and/or owner of every entry whose
+         * absolute image path its glob matches (a later item overrides an earlier one). An item matching nothing is an
+         * error, as a misspelt path would otherwise go unnoticed.
+         */
+        List<AppLayer> permitted(List<AppLayer> layers) throws SpecException {
+            if (java.permissions().isEmpty()) {
+                return List.copyOf(layers);
+            }
+            List<PathMatcher> matchers = new ArrayList<>();
+            for (Spec.Permission p : java.permissions()) {
+                try {
+                    matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + p.path()));
+                } catch (IllegalArgumentException e) {
+                    throw new SpecException(p.at(), "java.permissions: '" + p.path() + "' is not a glob: " + e.getMessage());
+                }
+            }
+            boolean[] used = new boolean[matchers.size()];
+            List<AppLayer> out = new ArrayList<>();
+            for (AppLayer l : layers) {
+                List<TarEntry> entries = new ArrayList<>();
+                for (TarEntry e : l.entries()) {
+                    Path image = Path.of("/" + e.path());
+                    TarEntry x = e;
+                    for (int i = 0; i < matchers.size(); i++) {
+                        if (!matchers.get(i).matches(image)) {
+                            continue;
+                        }
+                        used[i] = true;
+                        Spec.Permission p = java.permissions().get(i);
+                        int mode = p.mode() != null && x.type() != TarEntry.Type.SYMLINK ? p.mode() : x.mode();
+                        long uid = p.uid() != null ? p.uid() : x.uid();
+                        long gid = p.gid() != null ? p.gid() : x.gid();
+                        x = new TarEntry(x.path(), x.type(), mode, uid, gid, x.uname(), x.gname(), x.mtime(),
+                                x.linkTarget(), x.content(), x.devMajor(), x.devMinor());
+                    }
+                    entries.add(x);
+                }
+                out.add(new AppLayer(l.name(), List.copyOf(entries)));
+            }
+            for (int i = 0; i < used.length; i++) {
+                if (!used[i]) {
+                    Spec.Permission p = java.permissions().get(i);
+                    throw new SpecException(p.at(), "java.permissions: '" + p.path() + "' matches no file or folder of the application",
+                            "paths are absolute in the image, such as " + java.appRoot() + "/classes/** or " + java.appRoot() + "/libs/*.jar");
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        static Pattern groupGlob(String glob) {
+            StringBuilder re = new StringBuilder();
+            for (char c : glob.toCharArray()) {
+                re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+            }
+            return Pattern.compile(re.toString());
         }
 
         void add(LayerTree t, TarEntry e, Position at) throws SpecException, IOException {

@@ -88,18 +88,31 @@ public record Spec(Path file, String displayName, List<String> archs, Base base,
      * @param jar null, or a plain jar (then classes, resources and dependencies are empty)
      * @param mainClass null: the jar's Main-Class, else found by scanning the class files
      * @param layers further dependency layers, in order: a jar goes to the first whose globs match its file name
+     *               or whose Maven groupId matches its group globs
+     * @param permissions modes and owners for the application's image paths, applied in order
      */
     public record Java(Position at, Located jar, List<Located> classes, List<Located> resources,
                        List<Located> dependencies, List<Located> projectDependencies, String mainClass,
-                       List<String> jvmFlags, List<String> args, String appRoot, List<LayerGroup> layers) {
+                       List<String> jvmFlags, List<String> args, String appRoot, List<LayerGroup> layers,
+                       List<Permission> permissions) {
+    }
+
+    /**
+     * One {@code java.permissions} item: the application's entries whose absolute image path matches {@code path} (a
+     * glob) get {@code mode} and/or {@code uid:gid} (null: left as it is).
+     */
+    public record Permission(String path, Integer mode, Long uid, Long gid, Position at) {
     }
 
     /** A host path and where the spec names it. */
     public record Located(Path path, Position at) {
     }
 
-    /** One {@code java.layers} item: a layer of the dependencies whose file names match {@code files} (globs). */
-    public record LayerGroup(String name, List<String> files, Position at) {
+    /**
+     * One {@code java.layers} item: a layer of the dependencies whose file names match {@code files} (globs) or
+     * whose Maven groupId (from the jar's META-INF/maven/…/pom.properties) matches {@code groups} (globs).
+     */
+    public record LayerGroup(String name, List<String> files, List<String> groups, Position at) {
     }
 
     /** One {@code files} item. */

@@ -32,9 +32,10 @@ public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
             "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate", "java");
     private static final Set<String> JAVA_KEYS = Set.of("jar", "classes", "resources", "dependencies",
-            "project-dependencies", "main-class", "jvm-flags", "args", "app-root", "layers");
+            "project-dependencies", "main-class", "jvm-flags", "args", "app-root", "layers", "permissions");
     private static final Pattern CLASS_NAME = Pattern.compile(
             "\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*(\\.\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*)*");
+    private static final Pattern GROUP_GLOB = Pattern.compile("[A-Za-z0-9_.*?-]+");
     private static final Pattern LAYER_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Set<String> DEBIAN_KEYS = Set.of("suite", "mirror", "snapshot", "sources", "packages", "resolve",
             "exclude", "path-exclude", "path-include");
@@ -267,7 +268,7 @@ public final class SpecParser {
             Spec.Java java = null;
             if (present(top, "java")) {
                 Node key = keyNode(root, "java");
-                java = java(top.get("java"), key != null ? y.at(key) : y.at(top.get("java")));
+                java = java(top.get("java"), key != null ? y.at(key) : y.at(top.get("java")), accounts);
                 // A preset's entrypoint (java17's java -jar) gives way to the application's; the user's own wins.
                 entrypoint = ownEntrypoint ? entrypoint : null;
                 cmd = ownCmd ? cmd : null;
@@ -288,7 +289,7 @@ public final class SpecParser {
             return null;
         }
 
-        private Spec.Java java(Node node, Position at) throws SpecException {
+        private Spec.Java java(Node node, Position at, Spec.Accounts accounts) throws SpecException {
             Map<String, Node> m = y.mapping(node, "java", JAVA_KEYS);
             Spec.Located jar = null;
             if (present(m, "jar")) {
@@ -332,10 +333,10 @@ public final class SpecParser {
                 Set<String> names = new HashSet<>();
                 for (int i = 0; i < items.size(); i++) {
                     String what = "java.layers[" + i + "]";
-                    Map<String, Node> l = y.mapping(items.get(i), what, Set.of("name", "files"));
-                    if (!present(l, "name") || !present(l, "files")) {
-                        throw new SpecException(y.at(items.get(i)), what + " needs a name and files",
-                                "for example {name: in-house, files: [\"acme-*.jar\"]}");
+                    Map<String, Node> l = y.mapping(items.get(i), what, Set.of("name", "files", "groups"));
+                    if (!present(l, "name") || !(present(l, "files") || present(l, "groups"))) {
+                        throw new SpecException(y.at(items.get(i)), what + " needs a name and files or groups",
+                                "for example {name: in-house, files: [\"acme-*.jar\"]} or {name: in-house, groups: [\"com.acme*\"]}");
                     }
                     String n = y.string(l.get("name"), what + ".name");
                     if (!LAYER_NAME.matcher(n).matches() || !names.add(n)) {
@@ -343,18 +344,46 @@ public final class SpecParser {
                                 + (names.contains(n) ? "given twice" : "not a layer name"),
                                 "use distinct lower-case names of letters, digits, '.', '_' and '-'");
                     }
-                    List<String> globs = y.stringList(l.get("files"), what + ".files");
+                    List<String> globs = present(l, "files") ? y.stringList(l.get("files"), what + ".files") : List.of();
                     for (String g : globs) {
                         if (g.isEmpty() || g.contains("/")) {
                             throw new SpecException(y.at(l.get("files")), what + ".files: '" + g + "' is not a file-name glob",
                                     "globs match jar file names, such as \"acme-*.jar\"");
                         }
                     }
-                    layers.add(new Spec.LayerGroup(n, List.copyOf(globs), y.at(items.get(i))));
+                    List<String> groups = present(l, "groups") ? y.stringList(l.get("groups"), what + ".groups") : List.of();
+                    for (String g : groups) {
+                        if (!GROUP_GLOB.matcher(g).matches()) {
+                            throw new SpecException(y.at(l.get("groups")), what + ".groups: '" + g + "' is not a groupId glob",
+                                    "a Maven groupId where '*' stands for any characters, such as \"com.acme*\"");
+                        }
+                    }
+                    layers.add(new Spec.LayerGroup(n, List.copyOf(globs), List.copyOf(groups), y.at(items.get(i))));
+                }
+            }
+            List<Spec.Permission> permissions = new ArrayList<>();
+            if (present(m, "permissions")) {
+                List<Node> items = y.sequence(m.get("permissions"), "java.permissions");
+                for (int i = 0; i < items.size(); i++) {
+                    String what = "java.permissions[" + i + "]";
+                    Map<String, Node> p = y.mapping(items.get(i), what, Set.of("path", "mode", "owner"));
+                    if (!present(p, "path") || !(present(p, "mode") || present(p, "owner"))) {
+                        throw new SpecException(y.at(items.get(i)), what + " needs a path and a mode or an owner",
+                                "for example {path: /app/bin/*, mode: \"0755\", owner: \"1000:1000\"}");
+                    }
+                    String glob = y.string(p.get("path"), what + ".path");
+                    if (!glob.startsWith("/") || glob.contains("//") || glob.contains("/../") || glob.endsWith("/..")) {
+                        throw new SpecException(y.at(p.get("path")), what + ".path '" + glob + "' is not an absolute image path glob",
+                                "for example /app/classes/**.sh ('*' stays in a folder, '**' crosses folders)");
+                    }
+                    Integer mode = present(p, "mode") ? mode(p.get("mode"), what + ".mode") : null;
+                    long[] owner = present(p, "owner") ? owner(p.get("owner"), what, accounts) : null;
+                    permissions.add(new Spec.Permission(glob, mode, owner == null ? null : owner[0],
+                            owner == null ? null : owner[1], y.at(items.get(i))));
                 }
             }
             return new Spec.Java(at, jar, classes, resources, dependencies, project, mainClass, List.copyOf(flags),
-                    List.copyOf(args), appRoot, List.copyOf(layers));
+                    List.copyOf(args), appRoot, List.copyOf(layers), List.copyOf(permissions));
         }
 
         private List<Spec.Located> folders(Map<String, Node> m, String key) throws SpecException {

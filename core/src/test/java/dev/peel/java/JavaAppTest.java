@@ -303,6 +303,64 @@ class JavaAppTest {
                 + "/app/libs/acme-tools-1.0-SNAPSHOT.jar\n", cp);
     }
 
+    @Test
+    void groupsByMavenGroupIdAndPermissionsPerPath() throws Exception {
+        Path dir = tmp.resolve("groupids");
+        javac(dir.resolve("classes"), null, Map.of("a/M.java", "package a; public class M { public static void main(String[] x) { } }"));
+        write(dir.resolve("classes/a/run.sh"), "#!/bin/sh\n");
+        javac(dir.resolve("b1"), null, Map.of("x/X.java", lib("x", "X", "one")));
+        write(dir.resolve("b1/META-INF/maven/com.acme.billing/billing/pom.properties"),
+                "groupId=com.acme.billing\nartifactId=billing\nversion=3.1\n");
+        jar(dir.resolve("lib/billing-3.1.jar"), dir.resolve("b1"));
+        javac(dir.resolve("b2"), null, Map.of("y/Y.java", lib("y", "Y", "two")));
+        write(dir.resolve("b2/META-INF/maven/org.other/thing/pom.properties"), "groupId=org.other\nartifactId=thing\nversion=1\n");
+        jar(dir.resolve("lib/thing-1.jar"), dir.resolve("b2"));
+        write(dir.resolve("app.yaml"), """
+                archs: [amd64]
+                java:
+                  classes: [classes]
+                  dependencies: ["lib/*.jar"]
+                  layers:
+                    - {name: in-house, groups: ["com.acme*"]}
+                  permissions:
+                    - {path: "/app/**", owner: "1000:1001"}
+                    - {path: "/app/classes/**.sh", mode: "0755"}
+                    - {path: /app/libs, mode: "0750"}
+                """);
+        JavaApp app = JavaApp.plan(SpecParser.parse(dir.resolve("app.yaml")).java(), 0);
+        assertEquals(List.of("dependencies", "dependencies: in-house", "classes"), app.layers().stream().map(JavaApp.AppLayer::name).toList());
+        Map<String, dev.peel.tar.TarEntry> byPath = new java.util.HashMap<>();
+        app.layers().forEach(l -> l.entries().forEach(e -> byPath.put(e.path(), e)));
+        assertTrue(app.layers().get(1).entries().stream().anyMatch(e -> e.path().equals("app/libs/billing-3.1.jar")));
+        assertTrue(app.layers().get(0).entries().stream().anyMatch(e -> e.path().equals("app/libs/thing-1.jar")));
+        assertEquals(0755, byPath.get("app/classes/a/run.sh").mode());
+        assertEquals(0644, byPath.get("app/classes/a/M.class").mode());
+        assertEquals(0750, byPath.get("app/libs").mode());
+        assertEquals(1000, byPath.get("app/classes/a/M.class").uid());
+        assertEquals(1001, byPath.get("app/classes/a/M.class").gid());
+        assertEquals(0, byPath.get("app").uid(), "the app root itself is not under /app/**");
+
+        write(dir.resolve("typo.yaml"), """
+                archs: [amd64]
+                java:
+                  classes: [classes]
+                  permissions:
+                    - {path: "/ap/**", mode: "0755"}
+                """);
+        SpecException e = assertThrows(SpecException.class, () -> JavaApp.plan(SpecParser.parse(dir.resolve("typo.yaml")).java(), 0));
+        assertTrue(e.getMessage().contains("/ap/**") && e.getMessage().contains("matches no file") && e.position().line() == 5,
+                e.getMessage());
+        write(dir.resolve("badmode.yaml"), """
+                archs: [amd64]
+                java:
+                  classes: [classes]
+                  permissions:
+                    - {path: "/app/**", mode: "0999"}
+                """);
+        e = assertThrows(SpecException.class, () -> SpecParser.parse(dir.resolve("badmode.yaml")));
+        assertTrue(e.getMessage().contains("octal"), e.getMessage());
+    }
+
     static String sha(Path p) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
     }
