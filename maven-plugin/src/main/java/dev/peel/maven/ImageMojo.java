@@ -53,10 +53,18 @@ abstract class ImageMojo extends AbstractMojo {
         String owner;
     }
 
-    /** A dependency layer of its own: jars whose file names match the globs. */
+    /** A dependency layer of its own: jars whose file names match {@code files} or whose groupId matches {@code groups}. */
     public static class LayerGroup {
         String name;
         List<String> files = new ArrayList<>();
+        List<String> groups = new ArrayList<>();
+    }
+
+    /** A mode and/or owner for the application's image paths matching {@code path} (a glob), as java.permissions. */
+    public static class Permission {
+        String path;
+        String mode;
+        String owner;
     }
 
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
@@ -90,6 +98,9 @@ abstract class ImageMojo extends AbstractMojo {
     @Parameter
     List<LayerGroup> layers = new ArrayList<>();
 
+    @Parameter
+    List<Permission> permissions = new ArrayList<>();
+
     /** Skips every goal. */
     @Parameter(property = "peel.skip", defaultValue = "false")
     boolean skip;
@@ -103,6 +114,21 @@ abstract class ImageMojo extends AbstractMojo {
 
     @Parameter(property = "peel.jvmFlags")
     List<String> jvmFlagsProperty = new ArrayList<>();
+
+    @Parameter(property = "peel.args")
+    List<String> argsProperty = new ArrayList<>();
+
+    @Parameter(property = "peel.appRoot")
+    String appRootProperty;
+
+    @Parameter(property = "peel.user")
+    String userProperty;
+
+    @Parameter(property = "peel.workingDirectory")
+    String workingDirectoryProperty;
+
+    @Parameter(property = "peel.ports")
+    List<String> portsProperty = new ArrayList<>();
 
     @Parameter(defaultValue = "${project.build.outputTimestamp}")
     String outputTimestamp;
@@ -135,9 +161,21 @@ abstract class ImageMojo extends AbstractMojo {
     /** The spec this project's image is: written to target/peel/peel.yaml (JSON, which YAML reads), then parsed. */
     Spec spec() throws MojoExecutionException, MojoFailureException {
         Map<String, Object> java = new LinkedHashMap<>();
-        Path classes = Path.of(project.getBuild().getOutputDirectory());
-        if (Files.isDirectory(classes)) {
-            java.put("classes", List.of(classes.toString()));
+        Path output = Path.of(project.getBuild().getOutputDirectory());
+        if (Files.isDirectory(output)) {
+            // Maven copies resources into the output folder; split them back so that a changed class changes only the
+            // classes layer and a changed resource only the resources layer.
+            try {
+                Path staged = stage(output, work().resolve("app"));
+                if (Files.isDirectory(staged.resolve("resources"))) {
+                    java.put("resources", List.of(staged.resolve("resources").toString()));
+                }
+                if (Files.isDirectory(staged.resolve("classes"))) {
+                    java.put("classes", List.of(staged.resolve("classes").toString()));
+                }
+            } catch (IOException e) {
+                throw new MojoExecutionException("peel: cannot read " + output + ": " + e.getMessage(), e);
+            }
         }
         List<String> deps = new ArrayList<>();
         List<String> reactor = new ArrayList<>();
@@ -170,21 +208,54 @@ abstract class ImageMojo extends AbstractMojo {
         if (!flags.isEmpty()) {
             java.put("jvm-flags", flags);
         }
-        if (!container.args.isEmpty()) {
-            java.put("args", container.args);
+        List<String> args = !argsProperty.isEmpty() ? argsProperty : container.args;
+        if (!args.isEmpty()) {
+            java.put("args", args);
         }
-        if (container.appRoot != null) {
-            java.put("app-root", container.appRoot);
+        String appRoot = appRootProperty != null ? appRootProperty : container.appRoot;
+        if (appRoot != null) {
+            java.put("app-root", appRoot);
         }
         if (!layers.isEmpty() || !timestampedSnapshots.isEmpty()) {
             List<Object> ls = new ArrayList<>();
             for (LayerGroup g : layers) {
-                ls.add(Map.of("name", g.name, "files", g.files));
+                Map<String, Object> l = new LinkedHashMap<>();
+                l.put("name", g.name);
+                // Maven knows each artifact's groupId: its jars are named, so a jar without pom.properties goes along.
+                List<String> files = new ArrayList<>(g.files);
+                for (Artifact a : project.getArtifacts()) {
+                    if (a.getFile() != null && g.groups.stream().anyMatch(glob -> groupMatches(glob, a.getGroupId()))
+                            && !files.contains(a.getFile().getName())) {
+                        files.add(a.getFile().getName());
+                    }
+                }
+                if (!files.isEmpty()) {
+                    l.put("files", files);
+                }
+                if (!g.groups.isEmpty()) {
+                    l.put("groups", g.groups);
+                }
+                ls.add(l);
             }
             if (!timestampedSnapshots.isEmpty()) {
                 ls.add(Map.of("name", "snapshot-dependencies", "files", timestampedSnapshots));
             }
             java.put("layers", ls);
+        }
+        if (!permissions.isEmpty()) {
+            List<Object> ps = new ArrayList<>();
+            for (Permission p : permissions) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("path", p.path);
+                if (p.mode != null) {
+                    e.put("mode", p.mode);
+                }
+                if (p.owner != null) {
+                    e.put("owner", p.owner);
+                }
+                ps.add(e);
+            }
+            java.put("permissions", ps);
         }
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("base", base);
@@ -197,17 +268,20 @@ abstract class ImageMojo extends AbstractMojo {
         if (!container.environment.isEmpty()) {
             spec.put("env", container.environment);
         }
-        if (!container.ports.isEmpty()) {
-            spec.put("ports", container.ports);
+        List<String> ports = !portsProperty.isEmpty() ? portsProperty : container.ports;
+        if (!ports.isEmpty()) {
+            spec.put("ports", ports);
         }
         if (!container.labels.isEmpty()) {
             spec.put("labels", container.labels);
         }
-        if (container.workingDirectory != null) {
-            spec.put("workdir", container.workingDirectory);
+        String workdir = workingDirectoryProperty != null ? workingDirectoryProperty : container.workingDirectory;
+        if (workdir != null) {
+            spec.put("workdir", workdir);
         }
-        if (container.user != null) {
-            spec.put("accounts", Map.of("run-as", container.user));
+        String user = userProperty != null ? userProperty : container.user;
+        if (user != null) {
+            spec.put("accounts", Map.of("run-as", user));
         }
         if (!extraFiles.isEmpty()) {
             List<Object> files = new ArrayList<>();
@@ -234,6 +308,40 @@ abstract class ImageMojo extends AbstractMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("peel: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Copies the output folder's class files to {@code to}/classes and its other files (the resources Maven copied
+     * there) to {@code to}/resources, after emptying {@code to}; returns {@code to}.
+     */
+    static Path stage(Path output, Path to) throws IOException {
+        if (Files.exists(to)) {
+            try (java.util.stream.Stream<Path> s = Files.walk(to)) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = Files.walk(output, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path f : files) {
+            String rel = output.relativize(f).toString();
+            Path dest = to.resolve(rel.endsWith(".class") ? "classes" : "resources").resolve(rel);
+            Files.createDirectories(dest.getParent());
+            Files.copy(f, dest);
+        }
+        return to;
+    }
+
+    /** A groupId glob: '*' any characters, '?' one. */
+    static boolean groupMatches(String glob, String groupId) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
+        }
+        return groupId.matches(re.toString());
     }
 
     /** project.build.outputTimestamp as an instant (ISO-8601 or seconds), or null. */

@@ -1,6 +1,7 @@
 package dev.peel.maven;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peel.oci.Index;
@@ -114,7 +115,7 @@ class PluginIT {
                     </plugins>
                   </build>
                 </project>
-                """.formatted(name, VERSION, pluginConfig));
+                """.formatted(p.getFileName(), VERSION, pluginConfig));
         return p;
     }
 
@@ -164,6 +165,155 @@ class PluginIT {
         assertEquals(0, l.exit(), l.out() + l.err());
         assertTrue(l.out().contains("peel: library has no main class (a library); skipped"), l.out());
         assertTrue(!Files.exists(lib.resolve("target/peel/image")));
+    }
+
+    /**
+     * A reactor at its root: the parent (pom) and a library module are skipped, the application module is built with
+     * its layers in order — release dependency, snapshot dependency (installed by the test), the library as a project
+     * dependency, resources, classes — and a changed class changes exactly the classes layer.
+     */
+    @Test
+    void aReactorBuildsItsApplicationWithEveryKindOfLayer() throws Exception {
+        // A snapshot dependency as a local install leaves it: it/snaplib/2.0-SNAPSHOT/snaplib-2.0-SNAPSHOT.jar.
+        Path snapSrc = Files.createDirectories(tmp.resolve("snaplib/src/snap"));
+        Files.writeString(snapSrc.resolve("Snap.java"),
+                "package snap; public final class Snap { public static String text() { return \"snapshot\"; } }");
+        Path snapClasses = tmp.resolve("snaplib/classes");
+        assertEquals(0, java.util.spi.ToolProvider.findFirst("javac").orElseThrow().run(System.out, System.err, "--release", "17",
+                "-d", snapClasses.toString(), snapSrc.resolve("Snap.java").toString()));
+        Path snapDir = Files.createDirectories(repo.resolve("it/snaplib/2.0-SNAPSHOT"));
+        assertEquals(0, java.util.spi.ToolProvider.findFirst("jar").orElseThrow().run(System.out, System.err, "--create",
+                "--file", snapDir.resolve("snaplib-2.0-SNAPSHOT.jar").toString(), "-C", snapClasses.toString(), "."));
+        Files.writeString(snapDir.resolve("snaplib-2.0-SNAPSHOT.pom"), """
+                <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+                  <groupId>it</groupId><artifactId>snaplib</artifactId><version>2.0-SNAPSHOT</version></project>
+                """);
+
+        Path root = Files.createDirectories(tmp.resolve("reactor"));
+        Path lib = project("reactor/lib", "");
+        Files.delete(lib.resolve("src/main/java/hello/Main.java"));
+        Files.delete(lib.resolve("src/main/resources/app.properties"));
+        Files.writeString(lib.resolve("src/main/java/hello/Greeting.java"), """
+                package hello;
+                public final class Greeting {
+                    public static String text() { return "hello from the reactor"; }
+                }
+                """);
+        Path app = project("reactor/app", "");
+        Files.delete(app.resolve("src/main/java/hello/Greeting.java"));
+        Files.writeString(app.resolve("src/main/java/hello/Main.java"), Files.readString(app.resolve("src/main/java/hello/Main.java"))
+                .replace("Greeting.text() + \" \"", "Greeting.text() + \" \" + snap.Snap.text() + \" \""));
+        Files.writeString(app.resolve("pom.xml"), Files.readString(app.resolve("pom.xml")).replace("<dependencies>", """
+                <dependencies>
+                    <dependency><groupId>it</groupId><artifactId>lib</artifactId><version>1.0</version></dependency>
+                    <dependency><groupId>it</groupId><artifactId>snaplib</artifactId><version>2.0-SNAPSHOT</version></dependency>"""));
+        Files.writeString(root.resolve("pom.xml"), """
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>it</groupId>
+                  <artifactId>reactor</artifactId>
+                  <version>1.0</version>
+                  <packaging>pom</packaging>
+                  <modules><module>lib</module><module>app</module></modules>
+                  <build><plugins><plugin><groupId>dev.peel</groupId><artifactId>peel-maven-plugin</artifactId><version>%s</version></plugin></plugins></build>
+                </project>
+                """.formatted(VERSION));
+        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-s", settings.toString(), "-Dpeel.cache=" + cache, "package",
+                "peel:build"));
+        Tools.Run r = Tools.run(cmd, root, Map.of(), 900);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("peel: reactor is a pom module; skipped"), r.out());
+        assertTrue(r.out().contains("peel: lib has no main class (a library); skipped"), r.out());
+        assertEquals(List.of("java: dependencies", "java: snapshot dependencies", "java: project dependencies", "java: resources",
+                "java: classes"), appHistory(app.resolve("target/peel/image")));
+        assertEquals("hello from the reactor snapshot maven {a=[1, 2]} \n", Files.readString(run(app.resolve("target/peel/image"))));
+
+        List<String> before = layerDigests(app.resolve("target/peel/image"));
+        Files.writeString(app.resolve("src/main/java/hello/Main.java"), Files.readString(app.resolve("src/main/java/hello/Main.java"))
+                .replace("+ String.join(\",\", args)", "+ String.join(\";\", args)"));
+        r = Tools.run(cmd, root, Map.of(), 900);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        List<String> after = layerDigests(app.resolve("target/peel/image"));
+        assertEquals(before.size(), after.size());
+        List<Integer> changed = new ArrayList<>();
+        for (int i = 0; i < before.size(); i++) {
+            if (!before.get(i).equals(after.get(i))) {
+                changed.add(i);
+            }
+        }
+        assertEquals(List.of(layerComments(app.resolve("target/peel/image")).indexOf("java: classes")), changed,
+                "one changed class changes only the classes layer");
+    }
+
+    /** peel:push of two platforms to Debian's docker-registry on loopback: one index, the app's layers shared. */
+    @Test
+    void pushGivesOneIndexWhoseAppLayersBothPlatformsShare() throws Exception {
+        try (dev.peel.testing.RegistryServer reg = dev.peel.testing.RegistryServer.start(tmp.resolve("registry"))) {
+            Path p = project("pushed", "");
+            String ref = reg.host() + "/it/pushed:1";
+            Tools.Run r = mvn(p, "package", "peel:push", "-Dpeel.image=" + ref, "-Dpeel.archs=amd64,arm64",
+                    "-Dpeel.base=static", "-Dpeel.tags=extra");
+            assertEquals(0, r.exit(), r.out() + r.err());
+            String digest = Files.readString(p.resolve("target/peel/image.digest")).strip();
+            Tools.Run raw = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref).ok();
+            assertEquals(digest, "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(raw.out().getBytes(java.nio.charset.StandardCharsets.UTF_8))), "the registry holds the built index");
+            Index index = Index.parse(raw.out().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(2, index.manifests().size());
+            List<List<String>> layers = new ArrayList<>();
+            for (dev.peel.oci.Descriptor d : index.manifests()) {
+                String m = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/it/pushed@"
+                        + d.digest()).ok().out();
+                layers.add(dev.peel.oci.Manifest.parse(m.getBytes(java.nio.charset.StandardCharsets.UTF_8)).layers().stream()
+                        .map(l -> l.digest().toString()).toList());
+            }
+            List<String> a = layers.get(0);
+            List<String> b = layers.get(1);
+            assertNotEquals(a.get(0), b.get(0), "each platform has its own base layer");
+            assertEquals(a.subList(a.size() - 3, a.size()), b.subList(b.size() - 3, b.size()),
+                    "dependencies, resources and classes layers are the same blobs under both platforms");
+            String extra = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/it/pushed:extra").ok().out();
+            assertEquals(raw.out(), extra, "every tag names the index");
+        }
+    }
+
+    static List<String> appHistory(Path layout) throws Exception {
+        dev.peel.oci.Manifest m = firstManifest(layout);
+        Map<String, Object> cfg = dev.peel.oci.Json.parseObject(Files.readAllBytes(layout.resolve("blobs/sha256/"
+                + m.config().digest().hex())));
+        List<String> out = new ArrayList<>();
+        for (Object h : dev.peel.oci.Json.arr(cfg, "history")) {
+            Object c = ((Map<?, ?>) h).get("comment");
+            if (c instanceof String s && s.startsWith("java: ")) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Each layer's history comment ("" when none), in layer order. */
+    static List<String> layerComments(Path layout) throws Exception {
+        dev.peel.oci.Manifest m = firstManifest(layout);
+        Map<String, Object> cfg = dev.peel.oci.Json.parseObject(Files.readAllBytes(layout.resolve("blobs/sha256/"
+                + m.config().digest().hex())));
+        List<String> out = new ArrayList<>();
+        for (Object h : dev.peel.oci.Json.arr(cfg, "history")) {
+            Map<?, ?> e = (Map<?, ?>) h;
+            if (!Boolean.TRUE.equals(e.get("empty_layer"))) {
+                out.add(e.get("comment") instanceof String c ? c : "");
+            }
+        }
+        assertEquals(m.layers().size(), out.size());
+        return out;
+    }
+
+    static List<String> layerDigests(Path layout) throws Exception {
+        return firstManifest(layout).layers().stream().map(l -> l.digest().toString()).toList();
+    }
+
+    static dev.peel.oci.Manifest firstManifest(Path layout) throws Exception {
+        String top = Index.parse(Files.readAllBytes(layout.resolve("index.json"))).manifests().get(0).digest().hex();
+        return dev.peel.oci.Manifest.parse(Files.readAllBytes(layout.resolve("blobs/sha256/" + top)));
     }
 
     /** Unpacks the layout's (single) image layer by layer and runs its entrypoint + cmd under unshare; returns stdout's file. */
