@@ -1,0 +1,5 @@
+package hello;
+
+final class Greeting {
+    static String text() { return "hello"; }
+}
