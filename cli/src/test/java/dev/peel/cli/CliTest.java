@@ -120,6 +120,36 @@ class CliTest {
         }
     }
 
+    /** A java: application's errors are spec errors (exit 2) naming the file and line, and nothing is written. */
+    @Test
+    void javaAppErrorsExitTwoNamingTheLineAndWriteNothing() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src/a"));
+        Files.writeString(src.resolve("One.java"), "package a; public class One { public static void main(String[] x) { } }");
+        Files.writeString(src.resolve("Two.java"), "package a; public class Two { public static void main(String[] x) { } }");
+        assertEquals(0, java.util.spi.ToolProvider.findFirst("javac").orElseThrow().run(System.out, System.err, "--release", "17",
+                "-d", tmp.resolve("classes").toString(), src.resolve("One.java").toString(), src.resolve("Two.java").toString()));
+        Files.writeString(tmp.resolve("broken.jar"), "not a zip");
+        Path out = tmp.resolve("out/app");
+        record Case(String yaml, String says, int line) {
+        }
+        for (Case c : List.of(
+                new Case("archs: [amd64]\njava:\n  classes: [classes]\n  main-class: a.One\n  dependencies: [lib/gone.jar]\n",
+                        "lib/gone.jar", 5),
+                new Case("archs: [amd64]\njava:\n  classes: [classes]\n  main-class: a.One\n  dependencies: [broken.jar]\n",
+                        "broken.jar is not a readable jar", 5),
+                new Case("archs: [amd64]\njava:\n  classes: [classes]\n", "several classes have a public static void main(String[]) method: a.One, a.Two", 2),
+                new Case("archs: [amd64]\njava:\n  jar: missing.jar\n", "missing.jar", 3))) {
+            Result r = peel("build", spec(c.yaml()).toString(), "-o", out.toString(), "-q");
+            assertEquals(2, r.exit(), c.yaml() + r.err());
+            assertTrue(r.err().contains("spec.yaml:" + c.line() + ":") && r.err().contains(c.says()), r.err());
+            assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("peel:")).count(), r.err());
+            assertFalse(Files.exists(out.getParent()), "nothing is written");
+        }
+        Result ok = peel("build", spec("archs: [amd64]\ncreated: 2024-01-01T00:00:00Z\njava:\n  classes: [classes]\n  main-class: a.Two\n")
+                .toString(), "-o", out.toString(), "-q");
+        assertEquals(0, ok.exit(), ok.err());
+    }
+
     @Test
     void resolvePrintsTheClosureSortedAndExplainsWhy() throws Exception {
         Path s = spec("archs: [amd64]\ndebian:\n  suite: bookworm\n  packages: [busybox-static, \"libc6 (>= 2.36)\"]\n");
