@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.peel.build.Build;
+import dev.peel.build.BuildOptions;
+import dev.peel.build.Outputs;
+import dev.peel.cache.Cache;
 import dev.peel.image.BuiltImage;
 import dev.peel.image.Image;
 import dev.peel.image.Layer;
 import dev.peel.image.LayerWriter;
 import dev.peel.oci.ImageConfig;
 import dev.peel.oci.Json;
+import dev.peel.spec.SpecParser;
 import dev.peel.tar.Compression;
 import dev.peel.tar.Content;
 import dev.peel.tar.TarEntry;
@@ -18,14 +23,17 @@ import dev.peel.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -199,6 +207,33 @@ class SbomMavenTest {
                 + " for (const s of process.argv.slice(2)) { const p = PackageURL.fromString(s);"
                 + " console.log([p.type, p.namespace, p.name, p.version].join(' ')); }", List.of(core.purl(), tool.purl()), 60).ok();
         assertEquals(List.of("maven com.example core 1.2.3-SNAPSHOT", "maven org.example.tools tool 2.0+b1"), r.out().strip().lines().toList());
+    }
+
+    @Test
+    void aJavaSpecsDependenciesUnderAppLibsArePkgMavenPackages() throws Exception {
+        Path dir = tmp.resolve("java");
+        Path src = Files.createDirectories(dir.resolve("src/a"));
+        Files.writeString(src.resolve("M.java"), "package a; public class M { public static void main(String[] x) { } }");
+        String javac = Path.of(System.getProperty("java.home"), "bin", "javac").toString();
+        Tools.run(List.of(javac, "--release", "17", "-d", dir.resolve("classes").toString(), src.resolve("M.java").toString())).ok();
+        Files.createDirectories(dir.resolve("lib"));
+        Files.write(dir.resolve("lib/core-1.2.3-SNAPSHOT.jar"), jars.get(CORE));
+        Files.write(dir.resolve("lib/plain.jar"), jars.get(PLAIN));
+        Files.writeString(dir.resolve("app.yaml"), """
+                archs: [amd64]
+                created: 2024-01-01T00:00:00Z
+                java:
+                  classes: [classes]
+                  dependencies: ["lib/*.jar"]
+                """);
+        BuildOptions options = new BuildOptions(OptionalLong.empty(), null, null, List.of("latest"), null,
+                new BuildOptions.Host(new Cache(tmp.resolve("cache")), System.getenv(), Path.of("/etc/apt"), w -> { }, Instant.now()));
+        Build.Result r = new Build(SpecParser.parse(dir.resolve("app.yaml")), options).run(Outputs.layout(dir.resolve("out")));
+        Sbom s = Sbom.read(r.images().get(0), "java-app", null);
+        assertEquals(List.of("app/libs/core-1.2.3-SNAPSHOT.jar pkg:maven/com.example/core@1.2.3-SNAPSHOT " + hex("SHA-256", jars.get(CORE))),
+                s.mavenArtifacts().stream().map(a -> a.path() + " " + a.purl() + " " + a.sha256()).toList(), "the plain jar is no package");
+        SbomOracles.assertValidSpdx(s.write(SbomFormat.SPDX), tmp.resolve("v2"));
+        SbomOracles.assertValidCycloneDx(s.write(SbomFormat.CYCLONEDX), tmp.resolve("v2"));
     }
 
     @Test
