@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * CycloneDX 1.6 JSON with the SPDX document's content: the image as metadata.component (a container), each package a
- * library holding its files as nested file components, the image's own and unaccounted files at the top level,
+ * CycloneDX 1.6 JSON with the SPDX document's content: the image as metadata.component (a container), each package
+ * (Debian's, then Maven artifacts) a library holding its files as nested file components, the image's own and unaccounted files at the top level,
  * Depends as dependencies. bom-refs are the SPDX ids.
  */
 final class CycloneDxWriter {
@@ -110,6 +110,30 @@ final class CycloneDxWriter {
             components.add(c);
             all.add(p.id());
             dependencies.add(Map.of("ref", p.id(), "dependsOn", p.dependsOn()));
+        }
+        for (Sbom.MavenArtifact a : s.mavenArtifacts()) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("type", "library");
+            c.put("bom-ref", a.id());
+            c.put("group", a.groupId());
+            c.put("name", a.artifactId());
+            c.put("version", a.version());
+            c.put("hashes", List.of(hash("SHA-1", a.sha1()), hash("SHA-256", a.sha256())));
+            c.put("purl", a.purl());
+            List<Object> props = new ArrayList<>();
+            props.add(prop("peel:file", "/" + a.path()));
+            props.add(prop("peel:maven-metadata", a.metadata()));
+            for (String e : a.embedded()) {
+                props.add(prop("peel:maven-embedded", e));
+            }
+            c.put("properties", props);
+            List<Object> files = filesOf.get(a.id());
+            if (files != null) {
+                c.put("components", files);
+            }
+            components.add(c);
+            all.add(a.id());
+            dependencies.add(Map.of("ref", a.id(), "dependsOn", List.of()));
         }
         components.addAll(top);
         bom.put("components", components);

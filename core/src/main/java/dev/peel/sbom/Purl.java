@@ -2,7 +2,7 @@ package dev.peel.sbom;
 
 import java.nio.charset.StandardCharsets;
 
-/** Package URLs (github.com/package-url/purl-spec) of Debian packages and OCI images. */
+/** Package URLs (github.com/package-url/purl-spec) of Debian packages, Maven artifacts and OCI images. */
 final class Purl {
     private Purl() {
     }
@@ -18,6 +18,11 @@ final class Purl {
             b.append("&upstream=").append(encode(source));
         }
         return b.toString();
+    }
+
+    /** {@code pkg:maven/<groupId>/<artifactId>@<version>}: the groupId is the namespace, its dots left as they are. */
+    static String maven(String groupId, String artifactId, String version) {
+        return "pkg:maven/" + encode(groupId) + "/" + encode(artifactId) + "@" + encode(version);
     }
 
     /** {@code pkg:oci/<name>@sha256%3A<hex>?arch=…}. */

@@ -27,7 +27,8 @@ import java.util.TreeMap;
  * A software bill of materials of one image, derived from its bytes: the Debian packages its dpkg database lists
  * (distroless' {@code status.d} or Debian's {@code status}), with what the lock knows of their .debs, and every
  * regular file and symlink of its final tree, each attributed to the package that lists it, to the image itself
- * (the spec's files, the dpkg database, files peel generated) or marked as unaccounted. Written as SPDX 2.3 or
+ * (the spec's files, the dpkg database, files peel generated) or marked as unaccounted; a Java archive no package lists
+ * that carries Maven metadata is a package of its own, holding that one file. Written as SPDX 2.3 or
  * CycloneDX 1.6 JSON; the same image gives the same bytes.
  */
 public final class Sbom {
@@ -60,13 +61,27 @@ public final class Sbom {
                           String license, String copyright, String copyrightText, List<String> dependsOn) {
     }
 
+    /**
+     * One Java archive of the tree that no Debian package lists, with the coordinates of its
+     * {@code META-INF/maven/<groupId>/<artifactId>/pom.properties}.
+     *
+     * @param path the archive's path in the tree, the one file this package holds
+     * @param sha1 of the archive's bytes
+     * @param sha256 of the archive's bytes
+     * @param metadata the pom.properties entry the coordinates come from
+     * @param embedded the purls of the other pom.properties a shaded archive holds, sorted by entry
+     */
+    public record MavenArtifact(String id, String groupId, String artifactId, String version, String purl, String path,
+                                String sha1, String sha256, String metadata, List<String> embedded) {
+    }
+
     /** Who accounts for a file. */
     public enum Owner { PACKAGE, IMAGE, UNACCOUNTED }
 
     /**
      * One regular file or symlink of the final tree (a symlink's checksums are those of its target text).
      *
-     * @param ownerId the id of the package (or of the image) it is attributed to; the image's for unaccounted files
+     * @param ownerId the id of the package, Maven artifact or image it is attributed to; the image's for unaccounted files
      * @param why how the attribution was made, for the file's comment
      */
     public record File(String id, String path, String sha256, String sha1, String link, Owner owner, String ownerId, String why) {
@@ -75,12 +90,15 @@ public final class Sbom {
     private final Subject subject;
     private final String imageId = "SPDXRef-Image";
     private final List<Package> packages;
+    private final List<MavenArtifact> mavenArtifacts;
     private final List<File> files;
     private final Map<String, String> licenseRefs;
 
-    private Sbom(Subject subject, List<Package> packages, List<File> files, Map<String, String> licenseRefs) {
+    private Sbom(Subject subject, List<Package> packages, List<MavenArtifact> mavenArtifacts, List<File> files,
+                 Map<String, String> licenseRefs) {
         this.subject = subject;
         this.packages = List.copyOf(packages);
+        this.mavenArtifacts = List.copyOf(mavenArtifacts);
         this.files = List.copyOf(files);
         this.licenseRefs = Collections.unmodifiableMap(new TreeMap<>(licenseRefs));
     }
@@ -96,6 +114,11 @@ public final class Sbom {
 
     public List<Package> packages() {
         return packages;
+    }
+
+    /** The Java archives that are Maven artifacts, by path. */
+    public List<MavenArtifact> mavenArtifacts() {
+        return mavenArtifacts;
     }
 
     public List<File> files() {
@@ -184,6 +207,7 @@ public final class Sbom {
         }
 
         List<File> files = new ArrayList<>();
+        List<MavenArtifact> artifacts = new ArrayList<>();
         for (Tree.Node n : tree.nodes.values()) {
             String comment = n.layer() < comments.size() ? comments.get(n.layer()) : null;
             Owner owner;
@@ -209,11 +233,36 @@ public final class Sbom {
                 owner = Owner.UNACCOUNTED;
                 why = "unaccounted: no package's file list, spec entry or generation of peel accounts for this file";
             }
+            String ownerId = owner == Owner.PACKAGE ? idOf.get(ownerKey) : "SPDXRef-Image";
+            MavenArtifact a = owner == Owner.PACKAGE || listedBy.containsKey(n.path()) || n.path().startsWith("var/lib/dpkg/")
+                    ? null : mavenArtifact(n);
+            if (a != null) {
+                artifacts.add(a);
+                owner = Owner.PACKAGE;
+                ownerId = a.id();
+                why = "a Java archive with Maven metadata (" + a.metadata() + ")";
+            }
             String link = n.kind() == Tree.Kind.SYMLINK ? n.link() : null;
-            files.add(new File(fileId(n.path()), n.path(), n.sha256(), n.sha1(), link, owner,
-                    owner == Owner.PACKAGE ? idOf.get(ownerKey) : "SPDXRef-Image", why));
+            files.add(new File(fileId(n.path()), n.path(), n.sha256(), n.sha1(), link, owner, ownerId, why));
         }
-        return new Sbom(subject, packages, files, refs);
+        return new Sbom(subject, packages, artifacts, files, refs);
+    }
+
+    /** The Maven artifact a Java archive's metadata names, or null (no metadata, or a shaded jar's name matching none). */
+    private static MavenArtifact mavenArtifact(Tree.Node n) {
+        if (n.poms() == null || n.poms().isEmpty()) {
+            return null;
+        }
+        MavenMetadata.Pom pom = MavenMetadata.pick(n.poms(), n.path());
+        if (pom == null) {
+            return null;
+        }
+        List<String> embedded = MavenMetadata.others(n.poms(), pom).stream()
+                .map(p -> Purl.maven(p.groupId(), p.artifactId(), p.version())).toList();
+        String id = "SPDXRef-Package-maven-" + idText(pom.artifactId()) + "-" + idText(pom.version()) + "-"
+                + Digest.of(n.path().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 8);
+        return new MavenArtifact(id, pom.groupId(), pom.artifactId(), pom.version(), Purl.maven(pom.groupId(), pom.artifactId(), pom.version()),
+                n.path(), n.sha1(), n.sha256(), pom.entry(), embedded);
     }
 
     /** Files whose bytes the SBOM reads: the dpkg database, copyright files, os-release. */

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** SPDX 2.3 JSON: the image DESCRIBED, CONTAINS its packages and files, packages CONTAINS theirs, DEPENDS_ON. */
+/**
+ * SPDX 2.3 JSON: the image DESCRIBED, CONTAINS its packages (Debian's, then Maven artifacts) and files, packages
+ * CONTAINS theirs, DEPENDS_ON.
+ */
 final class SpdxWriter {
     static final String NAMESPACE = "https://peel.dev/spdx/";
     private static final String TOOL = "Tool: peel";
@@ -81,6 +84,25 @@ final class SpdxWriter {
             m.put("primaryPackagePurpose", "LIBRARY");
             packages.add(m);
         }
+        for (Sbom.MavenArtifact a : s.mavenArtifacts()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("SPDXID", a.id());
+            m.put("name", a.artifactId());
+            m.put("versionInfo", a.version());
+            m.put("packageFileName", "./" + a.path());
+            m.put("supplier", "NOASSERTION");
+            m.put("downloadLocation", "NOASSERTION");
+            analyzed(m, sha1s.get(a.id()));
+            m.put("checksums", List.of(Map.of("algorithm", "SHA1", "checksumValue", a.sha1()),
+                    Map.of("algorithm", "SHA256", "checksumValue", a.sha256())));
+            m.put("licenseConcluded", "NOASSERTION");
+            m.put("licenseDeclared", "NOASSERTION");
+            m.put("copyrightText", "NOASSERTION");
+            m.put("comment", mavenComment(a));
+            m.put("externalRefs", List.of(purlRef(a.purl())));
+            m.put("primaryPackagePurpose", "LIBRARY");
+            packages.add(m);
+        }
         doc.put("packages", packages);
 
         List<Object> files = new ArrayList<>();
@@ -91,6 +113,9 @@ final class SpdxWriter {
             for (String d : p.dependsOn()) {
                 relationships.add(rel(p.id(), "DEPENDS_ON", d));
             }
+        }
+        for (Sbom.MavenArtifact a : s.mavenArtifacts()) {
+            relationships.add(rel(s.imageId(), "CONTAINS", a.id()));
         }
         for (Sbom.File f : s.files()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -140,6 +165,15 @@ final class SpdxWriter {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Where the coordinates come from, and what else a shaded archive says it holds. */
+    static String mavenComment(Sbom.MavenArtifact a) {
+        String c = "The Java archive /" + a.path() + "; coordinates from its " + a.metadata() + ".";
+        if (!a.embedded().isEmpty()) {
+            c += " It also holds the Maven metadata of " + String.join(", ", a.embedded()) + " (shaded in; not listed as packages).";
+        }
+        return c;
     }
 
     private static Map<String, Object> purlRef(String purl) {

@@ -21,13 +21,17 @@ import java.util.function.Predicate;
  * An image's final file tree, read from its layers in order: whiteouts ({@code .wh.name}, {@code .wh..wh..opq})
  * delete what lower layers put there (never what their own layer holds), every regular file is hashed (SHA-256 and
  * SHA-1), a symlink's hashes are those of its target text, a hard link takes its target's. The bytes of the files
- * {@code keep} names are kept.
+ * {@code keep} names are kept; a Java archive's Maven metadata is read as its bytes stream by.
  */
 final class Tree {
     enum Kind { FILE, SYMLINK, OTHER }
 
-    /** One non-directory of the tree; {@code layer} is the index of the layer that put it there. */
-    record Node(String path, Kind kind, String link, String sha256, String sha1, long size, int layer, byte[] bytes) {
+    /**
+     * One non-directory of the tree; {@code layer} is the index of the layer that put it there; {@code poms} the
+     * Maven metadata of a regular file named like a Java archive, else null.
+     */
+    record Node(String path, Kind kind, String link, String sha256, String sha1, long size, int layer, byte[] bytes,
+                List<MavenMetadata.Pom> poms) {
     }
 
     final TreeMap<String, Node> nodes = new TreeMap<>();
@@ -82,7 +86,7 @@ final class Tree {
                     if (t == null) {
                         throw new IOException("layer " + layer.digest() + ": hard link /" + p + " to /" + target + ", which is not there");
                     }
-                    n = new Node(p, t.kind(), t.link(), t.sha256(), t.sha1(), t.size(), index, t.bytes());
+                    n = new Node(p, t.kind(), t.link(), t.sha256(), t.sha1(), t.size(), index, t.bytes(), t.poms());
                 } else {
                     n = hashed(p, Kind.OTHER, null, InputStream.nullInputStream(), index, false);
                 }
@@ -124,18 +128,56 @@ final class Tree {
         MessageDigest sha256 = digest("SHA-256");
         MessageDigest sha1 = digest("SHA-1");
         java.io.ByteArrayOutputStream kept = keep ? new java.io.ByteArrayOutputStream() : null;
-        byte[] buf = new byte[65536];
-        long size = 0;
-        for (int n; (n = in.read(buf)) > 0; ) {
-            sha256.update(buf, 0, n);
-            sha1.update(buf, 0, n);
-            if (kept != null) {
-                kept.write(buf, 0, n);
+        long[] size = {0};
+        // Every byte read, by the zip reader or the drain below, is hashed (and kept) once, as it passes.
+        InputStream seen = new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    sha256.update((byte) b);
+                    sha1.update((byte) b);
+                    if (kept != null) {
+                        kept.write(b);
+                    }
+                    size[0]++;
+                }
+                return b;
             }
-            size += n;
-        }
-        return new Node(path, kind, link, HexFormat.of().formatHex(sha256.digest()), HexFormat.of().formatHex(sha1.digest()), size,
-                layer, kept == null ? null : kept.toByteArray());
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                int n = super.read(buf, off, len);
+                if (n > 0) {
+                    sha256.update(buf, off, n);
+                    sha1.update(buf, off, n);
+                    if (kept != null) {
+                        kept.write(buf, off, n);
+                    }
+                    size[0] += n;
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                return n <= 0 ? 0 : Math.max(0, read(new byte[(int) Math.min(n, 65536)]));
+            }
+
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+        };
+        List<MavenMetadata.Pom> poms = kind == Kind.FILE && MavenMetadata.archive(path) ? MavenMetadata.scan(seen) : null;
+        byte[] buf = new byte[65536];
+        int n;
+        do {
+            // What is left (all of most files; a zip's central directory) is hashed by being read.
+            n = seen.read(buf);
+        } while (n >= 0);
+        return new Node(path, kind, link, HexFormat.of().formatHex(sha256.digest()), HexFormat.of().formatHex(sha1.digest()), size[0],
+                layer, kept == null ? null : kept.toByteArray(), poms);
     }
 
     private static MessageDigest digest(String name) {
