@@ -216,6 +216,9 @@ public final class Sbom {
             if (SPEC_LAYER.equals(comment)) {
                 owner = Owner.IMAGE;
                 why = "from the spec's files and accounts";
+            } else if (comment != null && comment.startsWith("java: ")) {
+                owner = Owner.IMAGE;
+                why = "from the spec's java application (" + comment.substring("java: ".length()) + " layer)";
             } else if (listedBy.containsKey(n.path())) {
                 owner = Owner.PACKAGE;
                 ownerKey = listedBy.get(n.path());

@@ -232,6 +232,9 @@ class SbomMavenTest {
         Sbom s = Sbom.read(r.images().get(0), "java-app", null);
         assertEquals(List.of("app/libs/core-1.2.3-SNAPSHOT.jar pkg:maven/com.example/core@1.2.3-SNAPSHOT " + hex("SHA-256", jars.get(CORE))),
                 s.mavenArtifacts().stream().map(a -> a.path() + " " + a.purl() + " " + a.sha256()).toList(), "the plain jar is no package");
+        assertEquals(List.of(), s.files().stream().filter(f -> f.owner() == Sbom.Owner.UNACCOUNTED).map(Sbom.File::path).toList(),
+                "the application's classes, classpath file and plain jar are the image's own");
+        assertTrue(s.files().stream().anyMatch(f -> f.path().equals("app/classes/a/M.class") && f.owner() == Sbom.Owner.IMAGE));
         SbomOracles.assertValidSpdx(s.write(SbomFormat.SPDX), tmp.resolve("v2"));
         SbomOracles.assertValidCycloneDx(s.write(SbomFormat.CYCLONEDX), tmp.resolve("v2"));
     }
