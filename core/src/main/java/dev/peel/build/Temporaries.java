@@ -15,7 +15,21 @@ final class Temporaries {
     private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(dev.peel.io.Trees::deleteQuietly), "peel-cleanup"));
+        // Bound now, not at exit: in a Maven plugin the class realm may be closed by the time the hook runs, and a
+        // class first loaded then is not found.
+        java.util.function.Consumer<Path> delete = dev.peel.io.Trees::deleteQuietly;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (LIVE.isEmpty()) {
+                return;
+            }
+            try {
+                for (Path p : LIVE) {
+                    delete.accept(p);
+                }
+            } catch (LinkageError e) {
+                // Nothing more can be done at exit.
+            }
+        }, "peel-cleanup"));
     }
 
     private Temporaries() {
