@@ -77,9 +77,12 @@ abstract class ImageMojo extends AbstractMojo {
     @Parameter(property = "peel.base", defaultValue = "java17")
     String base;
 
-    /** Debian archs to build (one index for several); default amd64. */
-    @Parameter(property = "peel.archs", defaultValue = "amd64")
-    List<String> archs;
+    /**
+     * Debian archs to build (one index for several). Default: every platform of an image base (oci: or registry),
+     * the host's arch for a preset.
+     */
+    @Parameter(property = "peel.archs")
+    List<String> archs = new ArrayList<>();
 
     /** The image's name (a registry reference for push). */
     @Parameter(property = "peel.image")
@@ -259,7 +262,9 @@ abstract class ImageMojo extends AbstractMojo {
         }
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("base", base);
-        spec.put("archs", archs);
+        if (archs != null && !archs.isEmpty()) {
+            spec.put("archs", archs);
+        }
         String created = created();
         if (created != null) {
             spec.put("created", created);
