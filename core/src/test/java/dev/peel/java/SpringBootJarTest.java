@@ -285,6 +285,46 @@ class SpringBootJarTest {
     }
 
     @Test
+    void aFullyExecutableJarGivesTheSameLayersAndAnOlderBootsLauncherIsKept() throws Exception {
+        Path jar = writeJar(tmp.resolve("app.jar"), bootEntries("main", LAYERS_IDX), 6, Instant.EPOCH);
+        // spring-boot-maven-plugin's <executable>true</executable>: a shell script in front of the zip.
+        Files.createDirectories(tmp.resolve("exec"));
+        Files.write(tmp.resolve("exec/app.jar"), concat(bytes("#!/bin/bash\nexec java -jar \"$0\" \"$@\"\n"),
+                Files.readAllBytes(jar)), java.nio.file.StandardOpenOption.CREATE_NEW);
+        assertEquals(contents(plan(spec("plain-zip", "  jar: app.jar\n"))), contents(plan(spec("exec", "  jar: exec/app.jar\n"))));
+
+        // Before Boot 3.2 the launcher was org.springframework.boot.loader.JarLauncher (and layers.idx optional).
+        Map<String, byte[]> old = bootEntries("main", null);
+        old.put("META-INF/MANIFEST.MF", bytes("Manifest-Version: 1.0\nMain-Class: org.springframework.boot.loader.JarLauncher\n"
+                + "Start-Class: app.Main\n\n"));
+        old.put("org/springframework/boot/loader/JarLauncher.class", bytes("old launcher"));
+        writeJar(tmp.resolve("old.jar"), old, 6, Instant.EPOCH);
+        JavaApp app = plan(spec("old", "  jar: old.jar\n"));
+        assertEquals(List.of("/usr/bin/java", "-cp", "/app", "org.springframework.boot.loader.JarLauncher"), app.entrypoint());
+        assertTrue(listing(app).get("spring-boot-loader").contains("app/org/springframework/boot/loader/JarLauncher.class 644"));
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Layer → path → the bytes' sha256 (folders: "dir"). */
+    static Map<String, Map<String, String>> contents(JavaApp app) throws Exception {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (JavaApp.AppLayer l : app.layers()) {
+            Map<String, String> files = new TreeMap<>();
+            for (TarEntry e : l.entries()) {
+                files.put(e.path(), e.type() == TarEntry.Type.DIRECTORY ? "dir"
+                        : java.util.HexFormat.of().formatHex(e.content().sha256()));
+            }
+            out.put(l.name(), files);
+        }
+        return out;
+    }
+
+    @Test
     void hostileOrAmbiguousEntriesAreRefusedNamingTheJarAndTheEntry() throws Exception {
         Map<String, String> hostile = new TreeMap<>(Map.of(
                 "../evil.txt", "'..'",
