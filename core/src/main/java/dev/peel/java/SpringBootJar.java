@@ -18,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +95,10 @@ final class SpringBootJar {
             throw new SpecException(at, jar.path() + " is a Spring Boot jar, but its manifest names no Main-Class (Boot's launcher)",
                     "build it with spring-boot-maven-plugin's repackage goal or Gradle's bootJar");
         }
+        if (start == null && launcher.endsWith(".JarLauncher")) {
+            throw new SpecException(at, jar.path() + " is a Spring Boot jar, but its manifest names no Start-Class, which "
+                    + launcher + " needs", "build it with spring-boot-maven-plugin's repackage goal or Gradle's bootJar");
+        }
         if (!java.projectDependencies().isEmpty()) {
             throw new SpecException(java.projectDependencies().get(0).at(), "java.project-dependencies cannot go with "
                     + jar.path() + ": a Spring Boot jar holds its dependencies under BOOT-INF/lib/",
@@ -167,7 +170,7 @@ final class SpringBootJar {
      */
     static Map<String, ZipArchiveEntry> entries(Spec.Located jar, ZipFile zip) throws SpecException, IOException {
         Map<String, ZipArchiveEntry> byName = new LinkedHashMap<>();
-        Map<String, ZipArchiveEntry> byPath = new HashMap<>();
+        Map<String, ZipArchiveEntry> byPath = new LinkedHashMap<>();
         for (ZipArchiveEntry e : Collections.list(zip.getEntries())) {
             String name = e.getName();
             String problem = badName(name);

@@ -377,7 +377,7 @@ class SpringBootJarTest {
     }
 
     @Test
-    void aBadLayersIdxOrMissingLauncherIsASpecError() throws Exception {
+    void aBadLayersIdxMissingLauncherOrStartClassIsASpecError() throws Exception {
         writeJar(tmp.resolve("bad/app.jar"), bootEntries("main", LAYERS_IDX + "application\n"), 6, Instant.EPOCH);
         SpecException e = assertThrows(SpecException.class, () -> plan(spec("bad", "  jar: bad/app.jar\n")));
         assertTrue(e.getMessage().contains("app.jar!/BOOT-INF/layers.idx line 13: 'application'"), e.getMessage());
@@ -391,6 +391,12 @@ class SpringBootJarTest {
         writeJar(tmp.resolve("nolauncher/app.jar"), noLauncher, 6, Instant.EPOCH);
         e = assertThrows(SpecException.class, () -> plan(spec("nolauncher", "  jar: nolauncher/app.jar\n")));
         assertTrue(e.getMessage().contains("Main-Class " + LAUNCHER + " is not in the jar"), e.getMessage());
+
+        Map<String, byte[]> noStart = bootEntries("main", LAYERS_IDX);
+        noStart.put("META-INF/MANIFEST.MF", bytes("Manifest-Version: 1.0\nMain-Class: " + LAUNCHER + "\n\n"));
+        writeJar(tmp.resolve("nostart/app.jar"), noStart, 6, Instant.EPOCH);
+        e = assertThrows(SpecException.class, () -> plan(spec("nostart", "  jar: nostart/app.jar\n")));
+        assertTrue(e.getMessage().contains("names no Start-Class, which " + LAUNCHER + " needs"), e.getMessage());
     }
 
     @Test
