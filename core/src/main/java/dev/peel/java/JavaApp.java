@@ -36,7 +36,7 @@ import java.util.zip.ZipFile;
 
 /**
  * A Java application laid out on a base: its layers (dependencies by kind, resources, classes), the classpath
- * argument file, and the entrypoint that runs it. Everything is read and checked when planned, before a build
+ * argument file, and the entrypoint that runs it; or a Spring Boot jar exploded in the layers of its own layers.idx. Everything is read and checked when planned, before a build
  * writes anything; the layers' bytes depend only on the files' contents, names and the given mtime.
  */
 public final class JavaApp {
@@ -56,7 +56,7 @@ public final class JavaApp {
     private final List<String> entrypoint;
     private final List<String> args;
 
-    private JavaApp(List<AppLayer> layers, List<String> classpath, String mainClass, List<String> entrypoint,
+    JavaApp(List<AppLayer> layers, List<String> classpath, String mainClass, List<String> entrypoint,
                     List<String> args) {
         this.layers = layers;
         this.classpath = classpath;
@@ -79,7 +79,10 @@ public final class JavaApp {
         return mainClass;
     }
 
-    /** {@code /usr/bin/java <jvm-flags> -cp @<app-root>/classpath <main-class>}. */
+    /**
+     * {@code /usr/bin/java <jvm-flags> -cp @<app-root>/classpath <main-class>}; for a Spring Boot jar
+     * {@code /usr/bin/java <jvm-flags> -cp <app-root> <Boot's launcher>}.
+     */
     public List<String> entrypoint() {
         return entrypoint;
     }
@@ -114,6 +117,11 @@ public final class JavaApp {
             String manifestMain = null;
             if (java.jar() != null) {
                 Manifest mf = manifest(java.jar());
+                try (org.apache.commons.compress.archivers.zip.ZipFile zip = SpringBootJar.open(java.jar().path())) {
+                    if (SpringBootJar.is(zip, mf)) {
+                        return SpringBootJar.plan(java, zip, mf, mtime);
+                    }
+                }
                 if (mf != null) {
                     manifestMain = mf.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS);
                     dependencies.addAll(classPathOf(java.jar(), mf.getMainAttributes().getValue(Attributes.Name.CLASS_PATH)));

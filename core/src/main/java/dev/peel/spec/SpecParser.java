@@ -297,7 +297,8 @@ public final class SpecParser {
                 for (String k : List.of("classes", "resources", "dependencies")) {
                     if (m.containsKey(k)) {
                         throw new SpecException(y.at(m.get(k)), "java.jar and java." + k + " exclude each other",
-                                "give a plain jar (its Class-Path entries come along), or classes, resources and dependencies");
+                                "give a jar (a plain jar's Class-Path entries come along; a Spring Boot jar brings its classes and"
+                                        + " dependencies in BOOT-INF), or classes, resources and dependencies");
                     }
                 }
             }
@@ -326,8 +327,9 @@ public final class SpecParser {
             List<Spec.LayerGroup> layers = new ArrayList<>();
             if (present(m, "layers")) {
                 if (jar != null) {
-                    throw new SpecException(y.at(m.get("layers")), "java.layers splits dependencies, and a plain jar has none listed",
-                            "list the dependencies with classes and dependencies to split them");
+                    throw new SpecException(y.at(m.get("layers")), "java.layers splits dependencies, and a jar has none listed",
+                            "list the dependencies with classes and dependencies to split them; a Spring Boot jar is"
+                                    + " split by its own BOOT-INF/layers.idx");
                 }
                 List<Node> items = y.sequence(m.get("layers"), "java.layers");
                 Set<String> names = new HashSet<>();

@@ -37,13 +37,39 @@ public final class Rootfs {
      * bound in, with exactly {@code env}; returns its stdout (a failure fails the test).
      */
     public static String runWithProc(Path root, List<String> env, List<String> cmd) throws Exception {
+        return Tools.run(command(root, env, cmd, List.of()), null, Map.of(), 300).ok().out();
+    }
+
+    /**
+     * Starts {@code cmd} as {@link #runWithProc} runs it, but in the background (a server: the network is the host's,
+     * so it listens on the host's loopback), stdout and stderr to {@code log}. Stop it with {@link #stop}.
+     */
+    public static Process start(Path root, List<String> env, List<String> cmd, Path log) throws Exception {
+        // --kill-child: should unshare itself die, the namespace's first process and with it the whole tree goes too.
+        return new ProcessBuilder(command(root, env, cmd, List.of("--kill-child")))
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    }
+
+    /** Kills what {@link #start} started, its descendants first, and waits until it is gone. */
+    public static void stop(Process p) throws InterruptedException {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the process " + p.pid() + " outlived SIGKILL by 30 s");
+        }
+    }
+
+    private static List<String> command(Path root, List<String> env, List<String> cmd, List<String> unshare) throws Exception {
         Files.createDirectories(root.resolve("proc"));
         Files.createDirectories(root.resolve("dev"));
         List<String> c = new ArrayList<>(List.of("env", "-i"));
         c.addAll(env);
-        c.addAll(List.of("unshare", "-r", "-m", "-p", "-f", "--mount-proc=" + root.resolve("proc"), "/bin/sh", "-c",
+        c.addAll(List.of("unshare", "-r", "-m", "-p", "-f"));
+        c.addAll(unshare);
+        c.addAll(List.of("--mount-proc=" + root.resolve("proc"), "/bin/sh", "-c",
                 "mount --rbind /dev \"$0/dev\" && exec /usr/sbin/chroot \"$0\" \"$@\"", root.toString()));
         c.addAll(cmd);
-        return Tools.run(c, null, Map.of(), 300).ok().out();
+        return c;
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * `mvn package peel:build` on projects this test writes, as a user runs it: the plugin and peel's core installed into a
  * repository of the test's own, everything else read from the local Maven repository this build used (as a file://
- * mirror, so nothing is downloaded); the image is then run under unshare.
+ * mirror, so nothing is downloaded; see {@link TestMaven}); the image is then run under unshare.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PluginIT {
@@ -43,15 +43,8 @@ class PluginIT {
         put(root.resolve("core/target/peel-core-" + VERSION + ".jar"), "peel-core", "jar");
         put(module.resolve("pom.xml"), "peel-maven-plugin", "pom");
         put(module.resolve("target/peel-maven-plugin-" + VERSION + ".jar"), "peel-maven-plugin", "jar");
-        Path local = Path.of(System.getProperty("maven.repo.local", System.getProperty("user.home") + "/.m2/repository"));
-        settings = Files.writeString(tmp.resolve("settings.xml"), """
-                <settings>
-                  <localRepository>%s</localRepository>
-                  <pluginGroups><pluginGroup>dev.peel</pluginGroup></pluginGroups>
-                  <mirrors><mirror><id>build-repository</id><mirrorOf>*</mirrorOf><url>%s</url></mirror></mirrors>
-                </settings>
-                """.formatted(repo, local.toUri()));
-        cache = tmp.resolve("peel-cache");
+        settings = TestMaven.mirroredSettings(tmp, repo);
+        cache = TestMaven.peelCache();
     }
 
     void put(Path file, String artifact, String ext) throws Exception {
@@ -120,9 +113,9 @@ class PluginIT {
     }
 
     Tools.Run mvn(Path project, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q", "-s", settings.toString(), "-Dpeel.cache=" + cache));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd, project, Map.of(), 900);
+        List<String> all = new ArrayList<>(List.of("-q", "-Dpeel.cache=" + cache));
+        all.addAll(List.of(args));
+        return TestMaven.mvn(settings, project, 900, all);
     }
 
     @Test
@@ -159,9 +152,7 @@ class PluginIT {
         // `mvn package peel:build` at a reactor's root builds only its applications.
         Path lib = project("library", "");
         Files.delete(lib.resolve("src/main/java/hello/Main.java"));
-        List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-s", settings.toString(), "-Dpeel.cache=" + cache, "package",
-                "peel:build"));
-        Tools.Run l = Tools.run(cmd, lib, Map.of(), 900);
+        Tools.Run l = TestMaven.mvn(settings, lib, 900, List.of("-Dpeel.cache=" + cache, "package", "peel:build"));
         assertEquals(0, l.exit(), l.out() + l.err());
         assertTrue(l.out().contains("peel: library has no main class (a library); skipped"), l.out());
         assertTrue(!Files.exists(lib.resolve("target/peel/image")));
