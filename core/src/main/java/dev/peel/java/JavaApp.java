@@ -119,7 +119,9 @@ public final class JavaApp {
                 Manifest mf = manifest(java.jar());
                 try (org.apache.commons.compress.archivers.zip.ZipFile zip = SpringBootJar.open(java.jar().path())) {
                     if (SpringBootJar.is(zip, mf)) {
-                        return SpringBootJar.plan(java, zip, mf, mtime);
+                        JavaApp boot = SpringBootJar.plan(java, zip, mf, mtime);
+                        return new JavaApp(permitted(boot.layers()), boot.classpath(), boot.mainClass(), boot.entrypoint(),
+                                boot.args());
                     }
                 }
                 if (mf != null) {

@@ -243,6 +243,19 @@ class SpringBootJarTest {
     }
 
     @Test
+    void permissionsApplyToABootJarsEntries() throws Exception {
+        writeJar(tmp.resolve("app.jar"), bootEntries("main", LAYERS_IDX), 6, Instant.EPOCH);
+        JavaApp app = plan(spec("perm", "  jar: app.jar\n  permissions:\n    - {path: \"/app/BOOT-INF/**\", owner: \"1000:1000\"}\n"
+                + "    - {path: /app/BOOT-INF/classpath.idx, mode: \"0600\"}\n"));
+        Map<String, TarEntry> byPath = new LinkedHashMap<>();
+        app.layers().forEach(l -> l.entries().forEach(e -> byPath.put(e.path(), e)));
+        assertEquals(0600, byPath.get("app/BOOT-INF/classpath.idx").mode());
+        assertEquals(1000, byPath.get("app/BOOT-INF/classpath.idx").uid());
+        assertEquals(1000, byPath.get("app/BOOT-INF/lib/dep-1.0.jar").gid());
+        assertEquals(0, byPath.get("app/org").uid(), "the loader is outside BOOT-INF/");
+    }
+
+    @Test
     void withoutLayersIdxBootsDefaultLayersAreUsed() throws Exception {
         writeJar(tmp.resolve("app.jar"), bootEntries("main", null), 6, Instant.EPOCH);
         JavaApp app = plan(spec("noidx", "  jar: app.jar\n"));
