@@ -56,7 +56,7 @@ timed() {
 median() {
   awk -F'\t' -v l="$1" '$1 == l {print $2}' "$results" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
-blob_bytes() { find "$store" -name data -type f -printf '%s %h\n' 2>/dev/null | sort -k2 > "$1"; }
+blob_bytes() { find "$store" -name data -type f -printf '%s %h\n' 2>/dev/null | sort > "$1"; }
 # manifest_sizes REPO:TAG: "all app" compressed layer bytes of the pushed image (app = the layers not in the base).
 manifest_sizes() {
   python3 - "$reg" "$1" "$base" <<'EOF'
