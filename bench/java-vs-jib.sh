@@ -13,8 +13,8 @@
 #          registry stored for the one-class push (what a re-push uploads), read from its storage folder.
 # Every command is a whole `mvn` run (Maven's own start-up included, the same for both). The tools alternate
 # which goes first. Median of $RUNS runs (default 3); wall seconds. Prints markdown; docs/benchmarks.md keeps it.
-# Maven runs offline against the local repository (~/.m2 or $MAVEN_REPO): run once online first (RUNS=1) so Jib
-# and its dependencies are there; peel's plugin is installed there by this script (mvn install of core + plugin).
+# Maven's local repository (~/.m2 or $MAVEN_REPO) is filled first by an untimed online run of both plugins (Jib and
+# its dependencies, peel's plugin installed by this script); the timed runs are offline.
 # usage: bench/java-vs-jib.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,10 +26,9 @@ work="$(mktemp -d)"
 trap 'registry_stop; rm -rf "$work"' EXIT
 repo_opt=()
 [ -n "${MAVEN_REPO:-}" ] && repo_opt=("-Dmaven.repo.local=$MAVEN_REPO")
-offline=${OFFLINE:--o}
 
 # peel's CLI and its plugin, built and installed outside the timings.
-(cd "$root" && mvn -q -B $offline "${repo_opt[@]}" install -DskipTests -pl core,maven-plugin -am >&2)
+(cd "$root" && mvn -q -B -o "${repo_opt[@]}" install -DskipTests -pl core,maven-plugin -am >&2)
 "$root/peel" --version >/dev/null
 
 registry_start "$work/registry"
@@ -41,8 +40,10 @@ base="$reg/bench/java17:1"
 app="$work/app"
 cp -r "$root/bench/java-hello" "$app"
 results="$work/results"; : > "$results"
-mvn_cmd=(mvn -B -q $offline "${repo_opt[@]}" -f "$app/pom.xml" -Dbase.image="$base"
+mvn_online=(mvn -B -q "${repo_opt[@]}" -f "$app/pom.xml" -Dbase.image="$base"
          -Dpeel.cache="$work/peel-cache" -Djib.baseImageCache="$work/jib-base" -Djib.applicationCache="$work/jib-app")
+mvn_cmd=("${mvn_online[@]}" -o)
+"${mvn_online[@]}" package peel:tar jib:buildTar >/dev/null     # untimed: fills the local repository
 
 cold() { rm -rf "$app/target" "$work/peel-cache" "$work/jib-base" "$work/jib-app"; }
 bump() { sed -i -E "s/return \"hello[^\"]*\"/return \"hello $(date +%s%N)\"/" "$app/src/main/java/hello/Greeting.java"; }
