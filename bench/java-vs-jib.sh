@@ -14,7 +14,7 @@
 # Every command is a whole `mvn` run (Maven's own start-up included, the same for both). The tools alternate
 # which goes first. Median of $RUNS runs (default 3); wall seconds. Prints markdown; docs/benchmarks.md keeps it.
 # Maven's local repository (~/.m2 or $MAVEN_REPO) is filled first by an untimed online run of both plugins (Jib and
-# its dependencies, peel's plugin installed by this script); the timed runs are offline.
+# its dependencies, peel's plugin installed by this script), so the timed runs download nothing from it.
 # usage: bench/java-vs-jib.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,7 +42,7 @@ cp -r "$root/bench/java-hello" "$app"
 results="$work/results"; : > "$results"
 mvn_online=(mvn -B -q "${repo_opt[@]}" -f "$app/pom.xml" -Dbase.image="$base"
          -Dpeel.cache="$work/peel-cache" -Djib.baseImageCache="$work/jib-base" -Djib.applicationCache="$work/jib-app")
-mvn_cmd=("${mvn_online[@]}" -o)
+mvn_cmd=("${mvn_online[@]}")   # not -o: Jib will not pull its base in Maven's offline mode
 "${mvn_online[@]}" package peel:tar jib:buildTar >/dev/null     # untimed: fills the local repository
 
 cold() { rm -rf "$app/target" "$work/peel-cache" "$work/jib-base" "$work/jib-app"; }
