@@ -12,6 +12,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,7 +80,7 @@ abstract class ImageMojo extends AbstractMojo {
 
     /**
      * Debian archs to build (one index for several). Default: every platform of an image base (oci: or registry),
-     * the host's arch for a preset.
+     * the host's arch on a preset.
      */
     @Parameter(property = "peel.archs")
     List<String> archs = new ArrayList<>();
@@ -135,6 +136,13 @@ abstract class ImageMojo extends AbstractMojo {
 
     @Parameter(defaultValue = "${project.build.outputTimestamp}")
     String outputTimestamp;
+
+    /**
+     * The project's lock (peel:lock writes it): when it exists, builds install exactly its package versions (no index
+     * is read) and its base digest, so the image stays the same until the lock is renewed; commit it with the project.
+     */
+    @Parameter(property = "peel.lockFile", defaultValue = "${project.basedir}/peel.lock.json")
+    File lockFile;
 
     /** peel's cache; default $XDG_CACHE_HOME/peel or ~/.cache/peel. */
     @Parameter(property = "peel.cache")
@@ -264,6 +272,9 @@ abstract class ImageMojo extends AbstractMojo {
         spec.put("base", base);
         if (archs != null && !archs.isEmpty()) {
             spec.put("archs", archs);
+        } else if (!imageBase(base)) {
+            // A preset lists every arch it can be built for; an application is built for the host's unless told.
+            spec.put("archs", List.of(dev.peel.oci.Platform.hostDebianArch()));
         }
         String created = created();
         if (created != null) {
@@ -307,7 +318,15 @@ abstract class ImageMojo extends AbstractMojo {
         try {
             Path file = work().resolve("peel.yaml");
             Files.write(file, Json.writePretty(spec));
-            return SpecParser.parse(file, "peel configuration of " + project.getArtifactId() + " (" + file + ")");
+            Spec parsed = SpecParser.parse(file, "peel configuration of " + project.getArtifactId() + " (" + file + ")");
+            // The core reads the lock beside the spec: the project's own, or none (never one left from an earlier run).
+            Path besideSpec = dev.peel.build.Resolution.lockPath(parsed);
+            if (lockFile != null && lockFile.isFile()) {
+                Files.copy(lockFile.toPath(), besideSpec, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(besideSpec);
+            }
+            return parsed;
         } catch (SpecException e) {
             throw new MojoFailureException("peel: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -340,6 +359,16 @@ abstract class ImageMojo extends AbstractMojo {
         return to;
     }
 
+    /** Whether {@code base} names an image (a layout, an archive or a registry reference) rather than a preset. */
+    static boolean imageBase(String base) {
+        if (base.startsWith("oci:") || base.startsWith("oci-archive:") || base.startsWith("docker://")) {
+            return true;
+        }
+        int slash = base.indexOf('/');
+        String first = slash < 0 ? "" : base.substring(0, slash);
+        return first.contains(".") || first.contains(":") || first.equals("localhost");
+    }
+
     /** A groupId glob: '*' any characters, '?' one. */
     static boolean groupMatches(String glob, String groupId) {
         StringBuilder re = new StringBuilder();
@@ -363,6 +392,21 @@ abstract class ImageMojo extends AbstractMojo {
             throw new MojoFailureException("peel: project.build.outputTimestamp '" + outputTimestamp
                     + "' is neither ISO-8601 nor seconds since the epoch");
         }
+    }
+
+    BuildOptions.Host host() {
+        Map<String, String> env = System.getenv();
+        return new BuildOptions.Host(Cache.at(cache == null ? null : cache.toPath(), env), env, Path.of("/etc/apt"),
+                w -> getLog().warn("peel: " + w), Instant.now());
+    }
+
+    /** A registry client with docker's and podman's credentials; {@code insecure} registries may use plain HTTP. */
+    dev.peel.registry.RegistryClient client(java.util.Set<String> insecure) throws dev.peel.registry.RegistryException {
+        Map<String, String> env = System.getenv();
+        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+        dev.peel.registry.Credentials credentials = dev.peel.registry.Credentials.fromEnvironment(env, Path.of(home));
+        return new dev.peel.registry.RegistryClient(new dev.peel.registry.RegistryClient.Options(credentials::find, insecure,
+                null, java.time.Duration.ofMinutes(5), 0, null, n -> getLog().info("peel: " + n)));
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.peel.build.Outputs;
 import dev.peel.build.Transfer;
 import dev.peel.layout.Layout;
 import dev.peel.registry.BlobLocations;
-import dev.peel.registry.Credentials;
 import dev.peel.registry.Reference;
 import dev.peel.registry.RegistryClient;
 import dev.peel.spec.Spec;
@@ -70,12 +69,8 @@ public class PushMojo extends ImageMojo {
             pushTags.add("latest");
         }
         Map<String, String> env = System.getenv();
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        Credentials credentials = Credentials.fromEnvironment(env, Path.of(home));
         try (Layout l = Layout.open(layout)) {
-            RegistryClient client = new RegistryClient(new RegistryClient.Options(credentials::find,
-                    new HashSet<>(insecureRegistries), null, java.time.Duration.ofMinutes(5), 0, null,
-                    n -> getLog().info("peel: " + n)));
+            RegistryClient client = client(new HashSet<>(insecureRegistries));
             Transfer.Opened o = new Transfer.Opened(l, l.resolve(null), pushTags, layout.toString(), null);
             Path cacheRoot = dev.peel.cache.Cache.at(cache == null ? null : cache.toPath(), env).root();
             Transfer.toRegistry(o, ref, pushTags, client, BlobLocations.inCache(cacheRoot), 4, null);

@@ -139,6 +139,23 @@ class PluginIT {
         assertEquals(0, r2.exit(), r2.out() + r2.err());
         assertEquals(digest, Files.readString(again.resolve("target/peel/image.digest")).strip(),
                 "two folders, one digest");
+
+        // peel:lock writes the project's lock beside the pom; a build from it (no index read) gives the same image,
+        // and a lock whose package hash is wrong is refused, not silently re-resolved.
+        Tools.Run l = mvn(again, "peel:lock");
+        assertEquals(0, l.exit(), l.out() + l.err());
+        Path lock = again.resolve("peel.lock.json");
+        assertTrue(Files.readString(lock).contains("openjdk-17-jre-headless"), "the lock pins the base's packages");
+        Tools.Run r3 = mvn(again, "clean", "package", "peel:build");
+        assertEquals(0, r3.exit(), r3.out() + r3.err());
+        assertEquals(digest, Files.readString(again.resolve("target/peel/image.digest")).strip(), "built from the lock");
+        String text = Files.readString(lock);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"sha256\" *: *\"([0-9a-f]{64})\"").matcher(text);
+        assertTrue(m.find(), text.substring(0, Math.min(400, text.length())));
+        String bad = (m.group(1).charAt(0) == '0' ? "1" : "0") + m.group(1).substring(1);
+        Files.writeString(lock, text.replace(m.group(1), bad));
+        Tools.Run r4 = mvn(again, "package", "peel:build");
+        assertTrue(r4.exit() != 0, "a lock with a wrong hash fails the build");
     }
 
     @Test
