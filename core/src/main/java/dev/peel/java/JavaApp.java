@@ -193,7 +193,7 @@ public final class JavaApp {
             out.add(new AppLayer(java.jar() != null && java.classes().isEmpty() ? "jar" : "classes", entries(classes)));
 
             List<String> entrypoint = new ArrayList<>();
-            entrypoint.add("/usr/bin/java");
+            entrypoint.add(java.runtime().jlink() ? Jlink.JAVA : "/usr/bin/java");
             entrypoint.addAll(java.jvmFlags());
             entrypoint.addAll(List.of("-cp", "@" + java.appRoot() + "/classpath", main));
             return new JavaApp(List.copyOf(out), List.copyOf(cp), main, List.copyOf(entrypoint), java.args());

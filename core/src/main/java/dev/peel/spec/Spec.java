@@ -88,10 +88,24 @@ public record Spec(Path file, String displayName, List<String> archs, Base base,
      * @param jar null, or a plain jar (then classes, resources and dependencies are empty)
      * @param mainClass null: the jar's Main-Class, else found by scanning the class files
      * @param layers further dependency layers, in order: a jar goes to the first whose globs match its file name
+     * @param runtime the Java runtime the application runs on
      */
     public record Java(Position at, Located jar, List<Located> classes, List<Located> resources,
                        List<Located> dependencies, List<Located> projectDependencies, String mainClass,
-                       List<String> jvmFlags, List<String> args, String appRoot, List<LayerGroup> layers) {
+                       List<String> jvmFlags, List<String> args, String appRoot, List<LayerGroup> layers,
+                       JavaRuntime runtime) {
+    }
+
+    /**
+     * {@code java.runtime}, {@code java.version}, {@code java.modules}: the base's JRE, or (jlink) a runtime linked
+     * for the application from Debian's JDK of that feature version.
+     *
+     * @param version null: the suite's default JDK (bookworm 17, trixie 21)
+     * @param modules modules added to those jdeps finds
+     * @param at where {@code runtime} is written (errors about the runtime point there)
+     */
+    public record JavaRuntime(boolean jlink, Integer version, List<String> modules, Position at) {
+        public static final JavaRuntime JRE = new JavaRuntime(false, null, List.of(), null);
     }
 
     /** A host path and where the spec names it. */

@@ -1,0 +1,200 @@
+package dev.peel.build;
+
+import dev.peel.cache.Cache;
+import dev.peel.debian.Fetcher;
+import dev.peel.debian.Lock;
+import dev.peel.debian.Relation;
+import dev.peel.debian.RepositoryException;
+import dev.peel.debian.Resolver;
+import dev.peel.debian.Sources;
+import dev.peel.debian.Universe;
+import dev.peel.install.Downloads;
+import dev.peel.java.Jlink;
+import dev.peel.spec.Spec;
+import dev.peel.spec.SpecException;
+import dev.peel.tar.TarEntry;
+import dev.peel.tar.TarReader;
+import dev.peel.tar.TarWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The linked runtime of each arch for {@code java.runtime: jlink}: Debian's openjdk-NN-jdk-headless of the arch is
+ * resolved from the spec's sources (the same signed chain as every package), fetched into the .deb cache and
+ * verified, its jmods extracted aside, and the application's modules linked from them. The trees live in a temp
+ * folder until {@link #close}; the layers read them when the images are written.
+ */
+final class JlinkRuntimes implements AutoCloseable {
+    /** One arch's runtime: the JDK it came from and its entries under {@link Jlink#HOME}. */
+    record Runtime(String arch, Lock.LockedPackage jdk, List<String> modules, List<TarEntry> entries) {
+    }
+
+    private final Path temp;
+    private final Map<String, Runtime> byArch = new LinkedHashMap<>();
+
+    private JlinkRuntimes(Path temp) {
+        this.temp = temp;
+    }
+
+    Runtime of(String arch) {
+        return byArch.get(arch);
+    }
+
+    /** Whether the runtime can be linked at all (a Debian section, a jlink of the JDK's version), before any work. */
+    static void check(Spec spec, java.util.Map<String, String> env) throws SpecException {
+        Spec.JavaRuntime rt = spec.java().runtime();
+        if (spec.debian() == null) {
+            throw new SpecException(rt.at(), "java.runtime: jlink takes the JDK's jmods from Debian, and the spec has no"
+                    + " debian section to read them from", "use a Debian base such as base: java-base, or add debian: {suite: bookworm}");
+        }
+        Jlink.of(rt, spec.debian().suite(), env);
+    }
+
+    /** Links the runtime for every arch; errors about the spec point at java.runtime. */
+    static JlinkRuntimes link(Spec spec, List<String> archs, BuildOptions.Host host, long mtime, Progress progress)
+            throws SpecException, RepositoryException, IOException {
+        Spec.JavaRuntime rt = spec.java().runtime();
+        check(spec, host.env());
+        Jlink jlink = Jlink.of(rt, spec.debian().suite(), host.env());
+        progress.phase("java runtime: finding the modules the application needs (jdeps)");
+        List<String> modules = jlink.modules(spec.java());
+        String toolVersion = jlink.toolVersion();
+        JlinkRuntimes out = new JlinkRuntimes(Temporaries.register(Files.createTempDirectory("peel-jlink-")));
+        try {
+            Sources sources = new Sources(Resolution.sources(spec.debian(), host.env(), host.etcApt()), new Fetcher(),
+                    host.warnings(), host.cache());
+            try (Downloads downloads = new Downloads(host.cache(), n -> { })) {
+                for (String arch : archs) {
+                    Lock.LockedPackage jdk = resolve(sources, jlink, rt, arch, host);
+                    progress.phase("java runtime: fetching " + jdk.name() + " " + jdk.version() + " for " + arch);
+                    Path deb;
+                    try {
+                        deb = downloads.fetch(jdk).join();
+                    } catch (CompletionException e) {
+                        if (e.getCause() instanceof RepositoryException re) {
+                            throw re;
+                        }
+                        throw new IOException(String.valueOf(e.getCause().getMessage()), e.getCause());
+                    }
+                    progress.phase("java runtime: jlink " + String.join(",", modules) + " for " + arch);
+                    Path dir = out.temp.resolve(arch);
+                    linkCached(jlink, deb, jdk, modules, toolVersion, host.cache(), dir, out.temp.resolve(arch + "-jmods"));
+                    out.byArch.put(arch, new Runtime(arch, jdk, modules, Jlink.entries(dir, mtime)));
+                }
+            }
+            return out;
+        } catch (SpecException | RepositoryException | IOException | RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /** The JDK package of the arch, resolved alone (its dependencies are never installed) along the trust chain. */
+    private static Lock.LockedPackage resolve(Sources sources, Jlink jlink, Spec.JavaRuntime rt, String arch,
+                                              BuildOptions.Host host) throws SpecException, RepositoryException {
+        Universe u = sources.universe(arch, host.now());
+        Resolver.Result r;
+        try {
+            r = new Resolver(u, false, java.util.Set.of()).resolve(List.of(Relation.parse(jlink.jdkPackage())));
+        } catch (Resolver.ResolveException e) {
+            throw new SpecException(rt.at(), "java.runtime: jlink needs " + jlink.jdkPackage() + " for " + arch
+                    + ", and the spec's sources do not have it: " + e.getMessage(),
+                    "choose the JDK with java.version (bookworm has 17, trixie 21)");
+        }
+        Lock lock = Lock.of(new Lock.Request(null, List.of(jlink.jdkPackage()), "explicit", List.of()), Map.of(arch, u),
+                Map.of(arch, r));
+        return lock.archs().get(arch).stream().filter(p -> p.name().equals(jlink.jdkPackage())).findFirst().orElseThrow();
+    }
+
+    /**
+     * Links into {@code dir}. Two links of the same jmods, modules, options and jlink give the same bytes, so the tree
+     * is kept in the cache under the hash of those (uncompressed tar, verified when read back) and a warm build only
+     * unpacks it.
+     */
+    private static void linkCached(Jlink jlink, Path deb, Lock.LockedPackage jdk, List<String> modules, String toolVersion,
+                                   Cache cache, Path dir, Path jmods) throws SpecException, IOException {
+        String key = HexFormat.of().formatHex(dev.peel.oci.Digest.sha256().digest(String.join("\n", "jlink-runtime-1",
+                jdk.sha256(), String.join(",", modules), String.join(" ", Jlink.options()), toolVersion)
+                .getBytes(StandardCharsets.UTF_8)));
+        String tree = cache.getDerived("jlink-key", key).map(b -> new String(b, StandardCharsets.US_ASCII)).orElse(null);
+        if (tree != null) {
+            Path tar = cache.file("jlink", tree).orElse(null);
+            if (tar != null) {
+                unpack(tar, dir);
+                return;
+            }
+        }
+        TreeSet<String> available = Jlink.extractJmods(deb, jdk.name() + " " + jdk.version() + " (" + jdk.arch() + ")", jmods);
+        jlink.link(jmods, available, modules, dir);
+        dev.peel.io.Trees.deleteQuietly(jmods);
+        Path tmp = Files.createTempFile(cache.dir("jlink"), ".tree", ".tmp");
+        try {
+            String hex = pack(dir, tmp);
+            cache.putFile("jlink", hex, tmp);
+            cache.putDerived("jlink-key", key, hex.getBytes(StandardCharsets.US_ASCII));
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The tree as an uncompressed tar (relative paths, modes as the layer has them); returns its sha256. */
+    private static String pack(Path dir, Path tar) throws IOException {
+        java.security.MessageDigest md = dev.peel.oci.Digest.sha256();
+        try (java.io.OutputStream o = new java.security.DigestOutputStream(
+                new java.io.BufferedOutputStream(Files.newOutputStream(tar)), md); TarWriter w = new TarWriter(o)) {
+            for (TarEntry e : Jlink.entries(dir, "", 0)) {
+                w.write(e);
+            }
+            w.finish();
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** What {@link #pack} wrote, back into {@code dir}: folders, files (executable when the mode says) and symlinks. */
+    private static void unpack(Path tar, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(tar)); TarReader r = new TarReader(in)) {
+            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                String path = dev.peel.tar.TarPaths.normalize(h.path());
+                if (path == null || path.isEmpty()) {
+                    throw new IOException(tar + ": entry " + h.name() + " escapes the tree");
+                }
+                Path p = dir.resolve(path);
+                Files.createDirectories(p.getParent());
+                if (h.isDirectory()) {
+                    Files.createDirectories(p);
+                } else if (h.type() == '2') {
+                    Files.createSymbolicLink(p, Path.of(h.linkName()));
+                } else if (h.isRegular()) {
+                    Files.copy(r.data(), p);
+                    if ((h.mode() & 0100) != 0) {
+                        p.toFile().setExecutable(true, false);
+                    }
+                } else {
+                    throw new IOException(tar + ": unexpected entry type " + h.type() + " for " + h.name());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        Temporaries.delete(temp);
+    }
+
+    /** Which packages' jmods each arch's runtime came from, for messages. */
+    List<String> sources() {
+        List<String> out = new ArrayList<>();
+        byArch.values().forEach(r -> out.add(r.arch() + ": " + r.jdk().name() + " " + r.jdk().version()));
+        return out;
+    }
+}
