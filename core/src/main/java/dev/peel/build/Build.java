@@ -130,7 +130,7 @@ public final class Build {
                 checkMergedUsr(entries, a);
             }
             if (app != null && spec.java().runtime().jlink()) {
-                jlinks = JlinkRuntimes.link(spec, archs, h, epoch(), options.progress());
+                jlinks = JlinkRuntimes.link(spec, archs, lock, h, epoch(), options.progress());
             }
             return write(out, entries, packages, base, runAs);
         } catch (IOException e) {

@@ -60,7 +60,7 @@ final class JlinkRuntimes implements AutoCloseable {
     }
 
     /** Links the runtime for every arch; errors about the spec point at java.runtime. */
-    static JlinkRuntimes link(Spec spec, List<String> archs, BuildOptions.Host host, long mtime, Progress progress)
+    static JlinkRuntimes link(Spec spec, List<String> archs, Lock lock, BuildOptions.Host host, long mtime, Progress progress)
             throws SpecException, RepositoryException, IOException {
         Spec.JavaRuntime rt = spec.java().runtime();
         check(spec, host.env());
@@ -70,11 +70,18 @@ final class JlinkRuntimes implements AutoCloseable {
         String toolVersion = jlink.toolVersion();
         JlinkRuntimes out = new JlinkRuntimes(Temporaries.register(Files.createTempDirectory("peel-jlink-")));
         try {
-            Sources sources = new Sources(Resolution.sources(spec.debian(), host.env(), host.etcApt()), new Fetcher(),
-                    host.warnings(), host.cache());
+            Sources sources = null;
             try (Downloads downloads = new Downloads(host.cache(), n -> { })) {
                 for (String arch : archs) {
-                    Lock.LockedPackage jdk = resolve(sources, jlink, rt, arch, host);
+                    Lock.LockedPackage jdk = lock == null ? null : lock.jdk().get(arch);
+                    if (jdk == null) {
+                        // A spec that installs no packages has no lock to pin the JDK: resolved now, as packages are.
+                        if (sources == null) {
+                            sources = new Sources(Resolution.sources(spec.debian(), host.env(), host.etcApt()), new Fetcher(),
+                                    host.warnings(), host.cache());
+                        }
+                        jdk = resolve(sources.universe(arch, host.now()), jlink.jdkPackage(), rt, arch);
+                    }
                     progress.phase("java runtime: fetching " + jdk.name() + " " + jdk.version() + " for " + arch);
                     Path deb;
                     try {
@@ -98,21 +105,60 @@ final class JlinkRuntimes implements AutoCloseable {
         }
     }
 
-    /** The JDK package of the arch, resolved alone (its dependencies are never installed) along the trust chain. */
-    private static Lock.LockedPackage resolve(Sources sources, Jlink jlink, Spec.JavaRuntime rt, String arch,
-                                              BuildOptions.Host host) throws SpecException, RepositoryException {
-        Universe u = sources.universe(arch, host.now());
-        Resolver.Result r;
+    /** The JDK package of the arch, resolved alone (its dependencies are never installed) from the arch's packages. */
+    private static Lock.LockedPackage resolve(Universe u, String jdkPackage, Spec.JavaRuntime rt, String arch)
+            throws SpecException {
         try {
-            r = new Resolver(u, false, java.util.Set.of()).resolve(List.of(Relation.parse(jlink.jdkPackage())));
+            Resolver.Result r = new Resolver(u, false, java.util.Set.of()).resolve(List.of(Relation.parse(jdkPackage)));
+            return Lock.locked(r.packages().values().stream().filter(p -> p.name().equals(jdkPackage)).findFirst().orElseThrow());
         } catch (Resolver.ResolveException e) {
-            throw new SpecException(rt.at(), "java.runtime: jlink needs " + jlink.jdkPackage() + " for " + arch
+            throw new SpecException(rt.at(), "java.runtime: jlink needs " + jdkPackage + " for " + arch
                     + ", and the spec's sources do not have it: " + e.getMessage(),
                     "choose the JDK with java.version (bookworm has 17, trixie 21)");
         }
-        Lock lock = Lock.of(new Lock.Request(null, List.of(jlink.jdkPackage()), "explicit", List.of()), Map.of(arch, u),
-                Map.of(arch, r));
-        return lock.archs().get(arch).stream().filter(p -> p.name().equals(jlink.jdkPackage())).findFirst().orElseThrow();
+    }
+
+    /** The JDK package name a spec with java.runtime: jlink links from, or null for none. */
+    static String jdkPackage(Spec spec) throws SpecException {
+        if (spec.java() == null || !spec.java().runtime().jlink() || spec.debian() == null) {
+            return null;
+        }
+        return Jlink.jdkPackage(Jlink.version(spec.java().runtime(), spec.debian().suite()));
+    }
+
+    /** The lock with each arch's JDK pinned when the spec links a runtime (from the universes it was resolved in). */
+    static Lock pinned(Spec spec, Lock lock, Map<String, Universe> universes) throws SpecException {
+        String jdk = jdkPackage(spec);
+        if (jdk == null) {
+            return lock;
+        }
+        Map<String, Lock.LockedPackage> pins = new java.util.TreeMap<>();
+        for (Map.Entry<String, Universe> e : universes.entrySet()) {
+            if (lock.archs().containsKey(e.getKey())) {
+                pins.put(e.getKey(), resolve(e.getValue(), jdk, spec.java().runtime(), e.getKey()));
+            }
+        }
+        return lock.withJdk(pins);
+    }
+
+    /** Why a lock does not pin the JDK the spec links (or pins one it no longer does), or null. */
+    static String staleness(Spec spec, Lock lock, List<String> archs) {
+        String jdk;
+        try {
+            jdk = jdkPackage(spec);
+        } catch (SpecException e) {
+            return null; // the build says what is wrong, at the runtime line
+        }
+        if (jdk == null) {
+            return lock.jdk().isEmpty() ? null : "the spec no longer links a Java runtime (java.runtime: jlink)";
+        }
+        for (String arch : archs.isEmpty() ? lock.archs().keySet() : archs) {
+            Lock.LockedPackage p = lock.jdk().get(arch);
+            if (p == null || !p.name().equals(jdk)) {
+                return "it pins no " + jdk + " for " + arch + ", whose jmods java.runtime: jlink links";
+            }
+        }
+        return null;
     }
 
     /**

@@ -121,6 +121,11 @@ public final class Jlink {
 
     /** The Debian package whose jmods are linked. */
     public String jdkPackage() {
+        return jdkPackage(version);
+    }
+
+    /** Debian's headless JDK of a feature version: the one that ships jmods. */
+    public static String jdkPackage(int version) {
         return "openjdk-" + version + "-jdk-headless";
     }
 

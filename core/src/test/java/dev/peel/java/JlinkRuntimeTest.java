@@ -151,6 +151,25 @@ class JlinkRuntimeTest {
             dev.peel.io.Trees.deleteQuietly(cache.root().resolve(kind));
         }
         assertEquals(r.digest(), build(spec, tmp.resolve("out-relinked")).digest(), "a second jlink run");
+
+        // peel lock pins each arch's JDK beside the packages; a build from the lock gives the same image, and a lock
+        // without the JDK (or with one the spec no longer links) is stale.
+        dev.peel.debian.Lock lock = dev.peel.build.Resolution.lock(SpecParser.parse(spec), List.of("amd64", "arm64"),
+                options(System.getenv()).host(), null);
+        assertEquals(List.of("amd64", "arm64"), List.copyOf(lock.jdk().keySet()));
+        assertEquals("openjdk-17-jdk-headless", lock.jdk().get("arm64").name());
+        assertEquals("arm64", lock.jdk().get("arm64").arch());
+        assertEquals(lock.jdk(), dev.peel.debian.Lock.parse(lock.toJson()).jdk());
+        assertEquals(r.digest(), build(spec, tmp.resolve("out-locked")).digest(), "built from the lock");
+        Path jre = tmp.resolve("app/jre.yaml");
+        Files.writeString(jre, SPEC.replace("  runtime: jlink\n", ""));
+        Files.write(tmp.resolve("app/jre.lock.json"), lock.toJson());
+        assertTrue(String.valueOf(dev.peel.build.Resolution.staleLock(SpecParser.parse(jre), List.of("amd64", "arm64")))
+                .contains("no longer links a Java runtime"));
+        Files.write(tmp.resolve("app/app.lock.json"), lock.withJdk(Map.of()).toJson());
+        assertTrue(String.valueOf(dev.peel.build.Resolution.staleLock(SpecParser.parse(spec), List.of("amd64", "arm64")))
+                .contains("pins no openjdk-17-jdk-headless for amd64"));
+        Files.delete(tmp.resolve("app/app.lock.json"));
     }
 
     static int machine(Path elf) throws Exception {
