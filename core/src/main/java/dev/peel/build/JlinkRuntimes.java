@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,22 +48,21 @@ final class JlinkRuntimes implements AutoCloseable {
         return byArch.get(arch);
     }
 
-    /** Whether the runtime can be linked at all (a Debian section, a jlink of the JDK's version), before any work. */
-    static void check(Spec spec, java.util.Map<String, String> env) throws SpecException {
+    /** The tools, when the runtime can be linked at all (a Debian section, a jlink of the JDK's version): before any work. */
+    static Jlink check(Spec spec, Map<String, String> env) throws SpecException {
         Spec.JavaRuntime rt = spec.java().runtime();
         if (spec.debian() == null) {
             throw new SpecException(rt.at(), "java.runtime: jlink takes the JDK's jmods from Debian, and the spec has no"
                     + " debian section to read them from", "use a Debian base such as base: java-base, or add debian: {suite: bookworm}");
         }
-        Jlink.of(rt, spec.debian().suite(), env);
+        return Jlink.of(rt, spec.debian().suite(), env);
     }
 
     /** Links the runtime for every arch; errors about the spec point at java.runtime. */
     static JlinkRuntimes link(Spec spec, List<String> archs, Lock lock, BuildOptions.Host host, long mtime, Progress progress)
             throws SpecException, RepositoryException, IOException {
         Spec.JavaRuntime rt = spec.java().runtime();
-        check(spec, host.env());
-        Jlink jlink = Jlink.of(rt, spec.debian().suite(), host.env());
+        Jlink jlink = check(spec, host.env());
         progress.phase("java runtime: finding the modules the application needs (jdeps)");
         List<String> modules = jlink.modules(spec.java());
         String toolVersion = jlink.toolVersion();
@@ -235,12 +233,5 @@ final class JlinkRuntimes implements AutoCloseable {
     @Override
     public void close() {
         Temporaries.delete(temp);
-    }
-
-    /** Which packages' jmods each arch's runtime came from, for messages. */
-    List<String> sources() {
-        List<String> out = new ArrayList<>();
-        byArch.values().forEach(r -> out.add(r.arch() + ": " + r.jdk().name() + " " + r.jdk().version()));
-        return out;
     }
 }

@@ -323,6 +323,7 @@ public final class Jlink {
             o = o.substring(0, 2000) + " …";
         }
         return new SpecException(at.at(), "java.runtime: jlink: " + name + " failed (exit " + rc + "): " + o,
-                name.equals("jdeps") ? "list the modules the application needs under java.modules" : null);
+                name.equals("jdeps") ? "jdeps reads every class and jar of the application; fix or replace the one it names"
+                        : null);
     }
 }

@@ -172,6 +172,23 @@ class JlinkRuntimeTest {
         Files.delete(tmp.resolve("app/app.lock.json"));
     }
 
+    @Test
+    void aModuleTheJdkDoesNotHaveIsAnErrorListingItsModules() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("nomodule"));
+        Files.writeString(dir.resolve("app.yaml"), """
+                base: java-base
+                archs: [amd64]
+                java:
+                  classes: [../app/classes]
+                  runtime: jlink
+                  modules: [jdk.localedata, no.such.module]
+                """);
+        SpecException e = assertThrows(SpecException.class, () -> build(dir.resolve("app.yaml"), dir.resolve("out")));
+        assertTrue(e.getMessage().contains("app.yaml:5:") && e.getMessage().contains("has no module no.such.module")
+                && e.getMessage().contains("jdk.localedata, jdk.management"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("out")));
+    }
+
     static int machine(Path elf) throws Exception {
         byte[] h = new byte[20];
         try (var in = Files.newInputStream(elf)) {
