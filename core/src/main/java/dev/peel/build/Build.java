@@ -130,7 +130,9 @@ public final class Build {
                 checkMergedUsr(entries, a);
             }
             if (app != null && spec.java().runtime().jlink()) {
-                jlinks = JlinkRuntimes.link(spec, archs, lock, h, epoch(), options.progress());
+                Compression c = compression();
+                jlinks = JlinkRuntimes.link(spec, archs, lock, h, epoch(), c,
+                        options.compressionLevel() != null ? options.compressionLevel() : c.defaultLevel(), options.progress());
             }
             return write(out, entries, packages, base, runAs);
         } catch (IOException e) {
@@ -446,10 +448,7 @@ public final class Build {
             JlinkRuntimes.Runtime runtime = jlinks == null ? null : jlinks.of(arch);
             if (runtime != null) {
                 // Per arch (its native files), below the application's layers, which change more often.
-                options.progress().phase("layer: java runtime for " + arch + " (" + runtime.entries().size() + " entries)");
-                options.progress().total(runtime.entries().stream().mapToLong(e -> e.size() + 512).sum());
-                Layer l = new LayerWriter(compression, level).write(runtime.entries(), layoutDir.resolve("blobs").resolve("sha256"),
-                        options.progress()::advanced);
+                Layer l = runtime.layer();
                 all.add(l);
                 diffIds.add(l.diffId());
                 history.add(new ImageConfig.History(created, "peel", "java: runtime (jlink " + String.join(",", runtime.modules())

@@ -8,10 +8,15 @@ import dev.peel.debian.RepositoryException;
 import dev.peel.debian.Resolver;
 import dev.peel.debian.Sources;
 import dev.peel.debian.Universe;
+import dev.peel.image.BlobLayer;
+import dev.peel.image.LayerWriter;
 import dev.peel.install.Downloads;
 import dev.peel.java.Jlink;
+import dev.peel.oci.Digest;
+import dev.peel.oci.MediaType;
 import dev.peel.spec.Spec;
 import dev.peel.spec.SpecException;
+import dev.peel.tar.Compression;
 import dev.peel.tar.TarEntry;
 import dev.peel.tar.TarReader;
 import dev.peel.tar.TarWriter;
@@ -33,8 +38,8 @@ import java.util.concurrent.CompletionException;
  * folder until {@link #close}; the layers read them when the images are written.
  */
 final class JlinkRuntimes implements AutoCloseable {
-    /** One arch's runtime: the JDK it came from and its entries under {@link Jlink#HOME}. */
-    record Runtime(String arch, Lock.LockedPackage jdk, List<String> modules, List<TarEntry> entries) {
+    /** One arch's runtime: the JDK it came from, its modules, and its layer (the tree under {@link Jlink#HOME}). */
+    record Runtime(String arch, Lock.LockedPackage jdk, List<String> modules, BlobLayer layer) {
     }
 
     private final Path temp;
@@ -59,7 +64,8 @@ final class JlinkRuntimes implements AutoCloseable {
     }
 
     /** Links the runtime for every arch; errors about the spec point at java.runtime. */
-    static JlinkRuntimes link(Spec spec, List<String> archs, Lock lock, BuildOptions.Host host, long mtime, Progress progress)
+    static JlinkRuntimes link(Spec spec, List<String> archs, Lock lock, BuildOptions.Host host, long mtime,
+                              Compression compression, int level, Progress progress)
             throws SpecException, RepositoryException, IOException {
         Spec.JavaRuntime rt = spec.java().runtime();
         Jlink jlink = check(spec, host.env());
@@ -80,6 +86,15 @@ final class JlinkRuntimes implements AutoCloseable {
                         }
                         jdk = resolve(sources.universe(arch, host.now()), jlink.jdkPackage(), rt, arch);
                     }
+                    String treeKey = key("jlink-runtime-1", jdk.sha256(), String.join(",", modules),
+                            String.join(" ", Jlink.options()), toolVersion);
+                    String layerKey = key("jlink-layer-1", treeKey, Long.toString(mtime), compression.spelling(),
+                            Integer.toString(level));
+                    BlobLayer cached = cachedLayer(host.cache(), layerKey);
+                    if (cached != null) {
+                        out.byArch.put(arch, new Runtime(arch, jdk, modules, cached));
+                        continue;
+                    }
                     progress.phase("java runtime: fetching " + jdk.name() + " " + jdk.version() + " for " + arch);
                     Path deb;
                     try {
@@ -92,8 +107,15 @@ final class JlinkRuntimes implements AutoCloseable {
                     }
                     progress.phase("java runtime: jlink " + String.join(",", modules) + " for " + arch);
                     Path dir = out.temp.resolve(arch);
-                    linkCached(jlink, deb, jdk, modules, toolVersion, host.cache(), dir, out.temp.resolve(arch + "-jmods"));
-                    out.byArch.put(arch, new Runtime(arch, jdk, modules, Jlink.entries(dir, mtime)));
+                    linkCached(jlink, deb, jdk, modules, treeKey, host.cache(), dir, out.temp.resolve(arch + "-jmods"));
+                    List<TarEntry> entries = Jlink.entries(dir, mtime);
+                    progress.phase("layer: java runtime for " + arch + " (" + entries.size() + " entries)");
+                    progress.total(entries.stream().mapToLong(e -> e.size() + 512).sum());
+                    BlobLayer layer = new LayerWriter(compression, level).write(entries, host.cache().dir("blobs"),
+                            progress::advanced);
+                    host.cache().putDerived("jlink-layer", layerKey, (layer.digest() + " " + layer.diffId() + " " + layer.size()
+                            + " " + layer.mediaType().value()).getBytes(StandardCharsets.US_ASCII));
+                    out.byArch.put(arch, new Runtime(arch, jdk, modules, layer));
                 }
             }
             return out;
@@ -159,16 +181,34 @@ final class JlinkRuntimes implements AutoCloseable {
         return null;
     }
 
+    private static String key(String... parts) {
+        return HexFormat.of().formatHex(Digest.sha256().digest(String.join("\n", parts)
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The runtime's layer cached under {@code key} when its record and its blob (re-hashed) are intact, else null. */
+    private static BlobLayer cachedLayer(Cache cache, String key) {
+        String[] f = cache.getDerived("jlink-layer", key).map(b -> new String(b, StandardCharsets.US_ASCII).split(" "))
+                .orElse(new String[0]);
+        if (f.length != 4) {
+            return null;
+        }
+        try {
+            Digest digest = Digest.parse(f[0]);
+            return cache.file("blobs", digest.hex()).map(p -> new BlobLayer(p, digest, Digest.parse(f[1]), Long.parseLong(f[2]),
+                    new MediaType(f[3]))).orElse(null);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /**
      * Links into {@code dir}. Two links of the same jmods, modules, options and jlink give the same bytes, so the tree
      * is kept in the cache under the hash of those (uncompressed tar, verified when read back) and a warm build only
      * unpacks it.
      */
-    private static void linkCached(Jlink jlink, Path deb, Lock.LockedPackage jdk, List<String> modules, String toolVersion,
+    private static void linkCached(Jlink jlink, Path deb, Lock.LockedPackage jdk, List<String> modules, String key,
                                    Cache cache, Path dir, Path jmods) throws SpecException, IOException {
-        String key = HexFormat.of().formatHex(dev.peel.oci.Digest.sha256().digest(String.join("\n", "jlink-runtime-1",
-                jdk.sha256(), String.join(",", modules), String.join(" ", Jlink.options()), toolVersion)
-                .getBytes(StandardCharsets.UTF_8)));
         String tree = cache.getDerived("jlink-key", key).map(b -> new String(b, StandardCharsets.US_ASCII)).orElse(null);
         if (tree != null) {
             Path tar = cache.file("jlink", tree).orElse(null);
@@ -192,7 +232,7 @@ final class JlinkRuntimes implements AutoCloseable {
 
     /** The tree as an uncompressed tar (relative paths, modes as the layer has them); returns its sha256. */
     private static String pack(Path dir, Path tar) throws IOException {
-        java.security.MessageDigest md = dev.peel.oci.Digest.sha256();
+        java.security.MessageDigest md = Digest.sha256();
         try (java.io.OutputStream o = new java.security.DigestOutputStream(
                 new java.io.BufferedOutputStream(Files.newOutputStream(tar)), md); TarWriter w = new TarWriter(o)) {
             for (TarEntry e : Jlink.entries(dir, "", 0)) {

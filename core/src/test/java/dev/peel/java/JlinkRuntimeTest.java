@@ -147,7 +147,7 @@ class JlinkRuntimeTest {
         // Warm: the linked trees come from the cache. Then linked again from the cached .debs: jlink's output is the
         // same bytes, so both give the same image.
         assertEquals(r.digest(), build(spec, tmp.resolve("out-warm")).digest(), "a warm rebuild");
-        for (String kind : List.of("jlink", "jlink-key")) {
+        for (String kind : List.of("jlink", "jlink-key", "jlink-layer")) {
             dev.peel.io.Trees.deleteQuietly(cache.root().resolve(kind));
         }
         assertEquals(r.digest(), build(spec, tmp.resolve("out-relinked")).digest(), "a second jlink run");
