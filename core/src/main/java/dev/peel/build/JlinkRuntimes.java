@@ -87,7 +87,7 @@ final class JlinkRuntimes implements AutoCloseable {
                         jdk = resolve(sources.universe(arch, host.now()), jlink.jdkPackage(), rt, arch);
                     }
                     String treeKey = key("jlink-runtime-1", jdk.sha256(), String.join(",", modules),
-                            String.join(" ", Jlink.options()), toolVersion);
+                            String.join(" ", jlink.options()), toolVersion);
                     String layerKey = key("jlink-layer-1", treeKey, Long.toString(mtime), compression.spelling(),
                             Integer.toString(level));
                     BlobLayer cached = cachedLayer(host.cache(), layerKey);

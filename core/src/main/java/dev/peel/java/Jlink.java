@@ -55,6 +55,8 @@ public final class Jlink {
      */
     static final List<String> OPTIONS = List.of("--strip-java-debug-attributes", "--no-header-files", "--no-man-pages",
             "--compress=0", "--disable-plugin", "generate-jli-classes");
+    /** From JDK 21 no compression is spelled {@code zip-0}; the digit alone is deprecated there. */
+    static final List<String> OPTIONS_21 = OPTIONS.stream().map(o -> o.equals("--compress=0") ? "--compress=zip-0" : o).toList();
     /**
      * Modules added whatever jdeps finds: the EC provider, which TLS to most servers needs (ECDHE key exchange,
      * ECDSA certificates) and which the application reaches only as a security provider, so jdeps never sees it.
@@ -197,7 +199,7 @@ public final class Jlink {
                     + String.join(", ", missing), "its modules: " + String.join(", ", available));
         }
         List<String> args = new ArrayList<>(List.of("--module-path", jmods.toString(), "--add-modules", String.join(",", modules)));
-        args.addAll(OPTIONS);
+        args.addAll(options());
         args.addAll(List.of("--output", out.toString()));
         jlink.run(runtime, "jlink", args);
         // As Debian's JRE: trust is the image's ca-certificates (generate.java-cacerts), not a copy frozen in the JDK.
@@ -247,9 +249,9 @@ public final class Jlink {
         }
     }
 
-    /** The jlink options peel links with, for cache keys. */
-    public static List<String> options() {
-        return OPTIONS;
+    /** The jlink options peel links this JDK with (also part of cache keys). */
+    public List<String> options() {
+        return version >= 21 ? OPTIONS_21 : OPTIONS;
     }
 
     /** jlink or jdeps: in this JVM, or a JDK's binary. */

@@ -214,6 +214,13 @@ class JlinkRuntimeTest {
         assertTrue(e.getMessage().contains("app.yaml:5:") && e.getMessage().contains("Debian's JDK 99")
                 && e.getMessage().contains(Jlink.JAVA_HOME_ENV), e.getMessage());
         assertTrue(Files.notExists(dir.resolve("out")));
+
+        // Without java.version, the suite's JDK: trixie's is 21.
+        Files.writeString(dir.resolve("app.yaml"), "archs: [amd64]\ndebian: {suite: trixie}\njava:\n  classes: [../app/classes]\n"
+                + "  runtime: jlink\n");
+        e = assertThrows(SpecException.class, () -> new Build(SpecParser.parse(dir.resolve("app.yaml")),
+                options(Map.of())).run(Outputs.layout(dir.resolve("out"))));
+        assertTrue(e.getMessage().contains("Debian's JDK 21"), e.getMessage());
     }
 
     @Test
