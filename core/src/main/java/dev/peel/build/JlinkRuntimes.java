@@ -172,6 +172,9 @@ final class JlinkRuntimes implements AutoCloseable {
         if (jdk == null) {
             return lock.jdk().isEmpty() ? null : "the spec no longer links a Java runtime (java.runtime: jlink)";
         }
+        if (!Resolution.hasPackages(spec)) {
+            return null; // its lock pins at most a base; the JDK is resolved at each build
+        }
         for (String arch : archs.isEmpty() ? lock.archs().keySet() : archs) {
             Lock.LockedPackage p = lock.jdk().get(arch);
             if (p == null || !p.name().equals(jdk)) {

@@ -76,7 +76,7 @@ public final class JavaApp {
         return mainClass;
     }
 
-    /** {@code /usr/bin/java <jvm-flags> -cp @<app-root>/classpath <main-class>}. */
+    /** {@code /usr/bin/java <jvm-flags> -cp @<app-root>/classpath <main-class>} (with jlink, the runtime's java). */
     public List<String> entrypoint() {
         return entrypoint;
     }
