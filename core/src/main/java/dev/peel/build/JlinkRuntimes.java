@@ -58,7 +58,8 @@ final class JlinkRuntimes implements AutoCloseable {
         Spec.JavaRuntime rt = spec.java().runtime();
         if (spec.debian() == null) {
             throw new SpecException(rt.at(), "java.runtime: jlink takes the JDK's jmods from Debian, and the spec has no"
-                    + " debian section to read them from", "use a Debian base such as base: java-base, or add debian: {suite: bookworm}");
+                    + " debian section to read them from",
+                    "use a Debian base such as base: java-base, or add debian: {suite: bookworm}");
         }
         return Jlink.of(rt, spec.debian().suite(), env);
     }

@@ -41,8 +41,8 @@ public final class Jlink {
     /** The environment variable naming a JDK to run jlink and jdeps from when peel's own JVM is another version. */
     public static final String JAVA_HOME_ENV = "PEEL_JLINK_JAVA_HOME";
     /**
-     * Size options: no debug attributes in the classes, headers or manuals, and no compression of lib/modules, which the layer's
-     * gzip does better: for java.base, java.logging and jdk.crypto.ec the gzip'd tree is 15.7 MB with
+     * Size options: no debug attributes in the classes, headers or manuals, and no compression of lib/modules,
+     * which the layer's gzip does better: for java.base, java.logging and jdk.crypto.ec the gzip'd tree is 15.7 MB with
      * {@code --compress=0}, 18.4 with 2 (zip'd resources gzip no further), and 15.3 with 1 (string sharing) — but
      * JDK 17's string sharing keeps state between runs in one JVM, so a second in-process link writes another
      * lib/modules: not reproducible, so not used. {@code --strip-java-debug-attributes}, not {@code --strip-debug}:
@@ -237,7 +237,10 @@ public final class Jlink {
                 } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     e = TarEntry.directory(path, 0755, 0, 0, mtime);
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    e = TarEntry.file(path, Files.isExecutable(p) ? 0755 : 0644, 0, 0, mtime, Content.ofFile(p));
+                    // The owner's execute bit as jlink set it; access(2) would answer differently for root.
+                    boolean exec = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                            .contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+                    e = TarEntry.file(path, exec ? 0755 : 0644, 0, 0, mtime, Content.ofFile(p));
                 } else {
                     throw new IOException("jlink made " + p + ", which is neither file, folder nor symlink");
                 }

@@ -115,7 +115,8 @@ class JlinkRuntimeTest {
 
         int rtAmd = indexOf(amd, "java: runtime");
         int rtArm = indexOf(arm, "java: runtime");
-        String comment = String.valueOf(amd.config().history().get(rtAmd - (amd.layers().size() - amd.config().history().size())).comment());
+        int offset = amd.layers().size() - amd.config().history().size();
+        String comment = String.valueOf(amd.config().history().get(rtAmd - offset).comment());
         assertTrue(comment.contains("java.base,java.logging,jdk.crypto.ec from openjdk-17-jdk-headless 17."), comment);
         assertNotEquals(amd.layers().get(rtAmd).digest(), arm.layers().get(rtArm).digest(), "each arch its own runtime");
         int classes = indexOf(amd, "java: classes");
@@ -130,7 +131,8 @@ class JlinkRuntimeTest {
         Path root = Rootfs.unpack(tmp.resolve("out"), amd, tmp.resolve("bundle-amd64"));
         assertEquals("hello from jlink on " + Jlink.HOME + "\ntrusted CAs: many\nmodules: java.base,java.logging,jdk.crypto.ec\n",
                 Rootfs.runWithProc(root, c.env(), concat(c.entrypoint(), c.cmd())));
-        assertEquals("/etc/ssl/certs/java/cacerts", Files.readSymbolicLink(root.resolve("usr/lib/jvm/jlink/lib/security/cacerts")).toString());
+        assertEquals("/etc/ssl/certs/java/cacerts",
+                Files.readSymbolicLink(root.resolve("usr/lib/jvm/jlink/lib/security/cacerts")).toString());
         assertTrue(Files.isExecutable(root.resolve("usr/lib/jvm/jlink/lib/jspawnhelper")));
         assertEquals(62, machine(root.resolve("usr/lib/jvm/jlink/bin/java")), "x86-64");
         assertTrue(Files.notExists(root.resolve("usr/bin/java")), "no JRE of the base");
