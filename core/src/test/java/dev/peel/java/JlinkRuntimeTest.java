@@ -145,6 +145,11 @@ class JlinkRuntimeTest {
             ElfCheck.Report report = ElfCheck.check(i);
             assertTrue(report.ok(), i.config().platform() + ": " + report.missing());
         }
+        dev.peel.sbom.Sbom sbom = dev.peel.sbom.Sbom.read(amd, "jlink", null);
+        assertEquals(List.of(), sbom.files().stream().filter(f -> f.owner() == dev.peel.sbom.Sbom.Owner.UNACCOUNTED)
+                .map(dev.peel.sbom.Sbom.File::path).toList(), "the SBOM accounts for the runtime and the app");
+        assertTrue(sbom.files().stream().filter(f -> f.path().equals("usr/lib/jvm/jlink/lib/server/libjvm.so")).findFirst()
+                .orElseThrow().why().contains("from openjdk-17-jdk-headless 17."));
 
         // Warm: the linked trees come from the cache. Then linked again from the cached .debs: jlink's output is the
         // same bytes, so both give the same image.
