@@ -148,9 +148,12 @@ public final class Jlink {
             args.add(c.path().toString());
             inputs++;
         }
-        for (Spec.Located j : java.jar() != null ? List.of(java.jar()) : List.<Spec.Located>of()) {
-            args.add(j.path().toString());
-            inputs++;
+        if (java.jar() != null) {
+            // jdeps does not follow a jar's Class-Path; the launcher does, so what those jars use is needed too.
+            for (Path j : withClassPath(java.jar().path())) {
+                args.add(j.toString());
+                inputs++;
+            }
         }
         for (List<Spec.Located> l : List.of(java.dependencies(), java.projectDependencies())) {
             for (Spec.Located j : l) {
@@ -170,6 +173,31 @@ public final class Jlink {
         out.addAll(ALWAYS);
         out.addAll(runtime.modules());
         return List.copyOf(out);
+    }
+
+    /** A plain jar and the jars its manifest's Class-Path names that exist beside it, as JavaApp reads them. */
+    private static List<Path> withClassPath(Path jar) {
+        List<Path> out = new ArrayList<>(List.of(jar));
+        try (java.util.jar.JarFile z = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest mf = z.getManifest();
+            String cp = mf == null ? null : mf.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+            for (String entry : cp == null ? new String[0] : cp.trim().split("\\s+")) {
+                if (entry.isEmpty() || entry.endsWith("/")) {
+                    continue;
+                }
+                try {
+                    Path p = jar.getParent().resolve(java.net.URI.create("x/" + entry).getPath().substring(2)).normalize();
+                    if (Files.isRegularFile(p) && !out.contains(p)) {
+                        out.add(p);
+                    }
+                } catch (IllegalArgumentException e) {
+                    // A Class-Path entry the JVM could not read either.
+                }
+            }
+        } catch (IOException e) {
+            // JavaApp has checked the jar already; jdeps will say what is wrong with it.
+        }
+        return out;
     }
 
     /** Extracts the JDK's jmods from its .deb (nothing else of it) into {@code to}; returns their module names. */

@@ -231,6 +231,23 @@ class JlinkRuntimeTest {
     }
 
     @Test
+    void jdepsReadsTheJarsAPlainJarsClassPathNames() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("classpath"));
+        JavaAppTest.javac(dir.resolve("lib-classes"), null, Map.of("lib/Db.java",
+                "package lib; public class Db { public static Object d() { return java.sql.DriverManager.getDrivers(); } }"));
+        JavaAppTest.jar(dir.resolve("dist/lib/db.jar"), dir.resolve("lib-classes"));
+        JavaAppTest.javac(dir.resolve("app-classes"), dir.resolve("dist/lib/db.jar").toString(), Map.of("app/Main.java",
+                "package app; public class Main { public static void main(String[] a) { System.out.println(lib.Db.d()); } }"));
+        Files.writeString(dir.resolve("manifest.txt"), "Main-Class: app.Main\nClass-Path: lib/db.jar\n");
+        dev.peel.testing.Tools.run(JavaAppTest.BIN + "/jar", "--create", "--file", dir.resolve("dist/app.jar").toString(),
+                "--manifest", dir.resolve("manifest.txt").toString(), "-C", dir.resolve("app-classes").toString(), ".").ok();
+        Files.writeString(dir.resolve("app.yaml"), "java:\n  jar: dist/app.jar\n  runtime: jlink\n  modules: [jdk.localedata]\n");
+        var java = SpecParser.parse(dir.resolve("app.yaml")).java();
+        assertEquals(List.of("java.base", "java.sql", "jdk.crypto.ec", "jdk.localedata"),
+                Jlink.of(java.runtime(), "bookworm", Map.of()).modules(java));
+    }
+
+    @Test
     void runtimeKeysAreChecked() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("keys"));
         for (String[] c : new String[][] {
