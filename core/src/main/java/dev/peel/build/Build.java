@@ -67,6 +67,8 @@ public final class Build {
     private List<String> archs;
     /** The spec's Java application, planned (read and checked) before anything is written; null without one. */
     private dev.peel.java.JavaApp app;
+    /** The runtime java.runtime: jlink links for each arch, or null (the base's JRE runs the application). */
+    private JlinkRuntimes jlinks;
 
     public Build(Spec spec, BuildOptions options) {
         this.spec = spec;
@@ -92,6 +94,9 @@ public final class Build {
         BuildOptions.Host h = options.host() != null ? options.host() : BuildOptions.Host.system();
         Lock lock = readLock();
         app = spec.java() == null ? null : dev.peel.java.JavaApp.plan(spec.java(), epoch());
+        if (app != null && spec.java().runtime().jlink()) {
+            JlinkRuntimes.check(spec, h.env());
+        }
         try (BaseImage base = openBase(lock, h)) {
             archs = base != null ? base.archsFor(spec.archs()) : spec.archs();
             BaseImage.Contents onto = base == null ? null : contents(base, archs.get(0));
@@ -124,12 +129,22 @@ public final class Build {
             for (Installer.ArchLayers a : packages.values()) {
                 checkMergedUsr(entries, a);
             }
+            if (app != null && spec.java().runtime().jlink()) {
+                Compression c = compression();
+                jlinks = JlinkRuntimes.link(spec, archs, lock, h, epoch(), c,
+                        options.compressionLevel() != null ? options.compressionLevel() : c.defaultLevel(), options.progress());
+            }
             return write(out, entries, packages, base, runAs);
         } catch (IOException e) {
             if (e instanceof RegistryException r) {
                 throw r;
             }
             throw new BuildException(e.getMessage(), e);
+        } finally {
+            if (jlinks != null) {
+                jlinks.close();
+                jlinks = null;
+            }
         }
     }
 
@@ -430,6 +445,15 @@ public final class Build {
                     history.add(new ImageConfig.History(created, "peel", l.comment(), false));
                 }
             }
+            JlinkRuntimes.Runtime runtime = jlinks == null ? null : jlinks.of(arch);
+            if (runtime != null) {
+                // Per arch (its native files), below the application's layers, which change more often.
+                Layer l = runtime.layer();
+                all.add(l);
+                diffIds.add(l.diffId());
+                history.add(new ImageConfig.History(created, "peel", "java: runtime (jlink " + String.join(",", runtime.modules())
+                        + " from " + runtime.jdk().name() + " " + runtime.jdk().version() + ")", false));
+            }
             for (int n = 0; n < appLayers.size(); n++) {
                 all.add(appLayers.get(n));
                 diffIds.add(appLayers.get(n).diffId());
@@ -497,6 +521,9 @@ public final class Build {
         }
         for (Map.Entry<String, String> e : spec.env().entrySet()) {
             vars.put(e.getKey(), expandVersions(e.getKey(), e.getValue(), arch));
+        }
+        if (jlinks != null && !vars.containsKey("JAVA_HOME")) {
+            vars.put("JAVA_HOME", dev.peel.java.Jlink.HOME);
         }
         List<String> env = new ArrayList<>(unnamed);
         vars.forEach((k, v) -> env.add(k + "=" + v));

@@ -79,7 +79,7 @@ public final class Resolution {
         Map<String, Universe> universes = new LinkedHashMap<>();
         Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, env, etcApt, warnings, now, cache, universes,
                 Map.of());
-        return Lock.of(request(spec.debian()), universes, results);
+        return JlinkRuntimes.pinned(spec, Lock.of(request(spec.debian()), universes, results), universes);
     }
 
     /**
@@ -102,7 +102,7 @@ public final class Resolution {
             Map<String, Universe> universes = new LinkedHashMap<>();
             Map<String, Resolver.Result> results = resolveWithUniverses(spec, archs, host.env(), host.etcApt(), host.warnings(),
                     host.now(), host.cache(), universes, Map.of(), skipUnavailable);
-            return Lock.of(request(spec.debian()), universes, results);
+            return JlinkRuntimes.pinned(spec, Lock.of(request(spec.debian()), universes, results), universes);
         }
         List<String> wanted = base.archsFor(archs);
         Lock lock;
@@ -117,7 +117,7 @@ public final class Resolution {
                             + "; not installed again");
                 }
             }
-            lock = Lock.of(request(spec.debian()), universes, results);
+            lock = JlinkRuntimes.pinned(spec, Lock.of(request(spec.debian()), universes, results), universes);
             wanted = wanted.stream().filter(results::containsKey).toList();
         } else {
             lock = new Lock(null, List.of(), Map.of());
@@ -202,6 +202,7 @@ public final class Resolution {
                     ? lock.staleness(request(spec.debian()), archs)
                     : lock.staleness(hasPackages(spec) ? request(spec.debian()) : null,
                             spec.base() == null ? null : spec.base().written(), archs);
+            why = why != null ? why : JlinkRuntimes.staleness(spec, lock, archs);
             return why == null ? null : p.getFileName() + " is stale: " + why + "; run peel lock";
         } catch (java.io.IOException | IllegalArgumentException e) {
             return p.getFileName() + " cannot be read (" + e.getMessage() + "); run peel lock";

@@ -17,12 +17,27 @@ import java.util.TreeMap;
  *
  * @param request null when the spec installs no Debian packages (a lock then pins only the base)
  * @param base null when the spec builds on no image
+ * @param jdk per arch, the JDK package whose jmods {@code java.runtime: jlink} links (not installed); empty without
  */
-public record Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs, LockedBase base) {
+public record Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs, LockedBase base,
+                   Map<String, LockedPackage> jdk) {
     public static final int VERSION = 1;
 
+    public Lock {
+        jdk = jdk == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(jdk));
+    }
+
     public Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs) {
-        this(request, sources, archs, null);
+        this(request, sources, archs, null, null);
+    }
+
+    public Lock(Request request, List<LockedSource> sources, Map<String, List<LockedPackage>> archs, LockedBase base) {
+        this(request, sources, archs, base, null);
+    }
+
+    /** The same lock with the JDK of each arch pinned. */
+    public Lock withJdk(Map<String, LockedPackage> j) {
+        return new Lock(request, sources, archs, base, j);
     }
 
     /**
@@ -43,7 +58,7 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
 
     /** The same packages with the base pinned. */
     public Lock withBase(LockedBase b) {
-        return new Lock(request, sources, archs, b);
+        return new Lock(request, sources, archs, b, jdk);
     }
 
     /** What was asked: the spec's suite, package requests (as written), resolution mode and exclusions. */
@@ -64,6 +79,14 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
 
     public record LockedPackage(String name, String version, String arch, String source, String url, String suite,
                                 String component, String filename, String sha256, long size) {
+    }
+
+    /** A resolved package as the lock records it. */
+    public static LockedPackage locked(Pkg p) {
+        String size = p.stanza().get("Size");
+        return new LockedPackage(p.name(), p.versionText(), p.arch(), p.source(), p.base() == null ? null : p.base().toString(),
+                p.suite(), p.component(), p.stanza().get("Filename"), p.stanza().get("SHA256"),
+                size == null ? -1 : Long.parseLong(size.strip()));
     }
 
     /** The lock of resolution results, one per arch, with the universes they came from. */
@@ -90,10 +113,7 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
         for (Map.Entry<String, Resolver.Result> e : results.entrySet()) {
             List<LockedPackage> ps = new ArrayList<>();
             for (Pkg p : new TreeMap<>(e.getValue().packages()).values()) {
-                String size = p.stanza().get("Size");
-                ps.add(new LockedPackage(p.name(), p.versionText(), p.arch(), p.source(),
-                        p.base() == null ? null : p.base().toString(), p.suite(), p.component(), p.stanza().get("Filename"),
-                        p.stanza().get("SHA256"), size == null ? -1 : Long.parseLong(size.strip())));
+                ps.add(locked(p));
             }
             archs.put(e.getKey(), ps);
         }
@@ -142,23 +162,42 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
         archs.forEach((arch, ps) -> {
             List<Object> l = new ArrayList<>();
             for (LockedPackage p : ps) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("name", p.name());
-                o.put("version", p.version());
-                o.put("arch", p.arch());
-                o.put("source", p.source());
-                o.put("url", p.url());
-                o.put("suite", p.suite());
-                o.put("component", p.component());
-                o.put("filename", p.filename());
-                o.put("sha256", p.sha256());
-                o.put("size", p.size());
-                l.add(o);
+                l.add(json(p));
             }
             archMap.put(arch, l);
         });
         m.put("archs", archMap);
+        if (!jdk.isEmpty()) {
+            Map<String, Object> j = new TreeMap<>();
+            jdk.forEach((arch, p) -> j.put(arch, json(p)));
+            m.put("jdk", j);
+        }
         return Json.writePretty(m);
+    }
+
+    private static Map<String, Object> json(LockedPackage p) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", p.name());
+        o.put("version", p.version());
+        o.put("arch", p.arch());
+        o.put("source", p.source());
+        o.put("url", p.url());
+        o.put("suite", p.suite());
+        o.put("component", p.component());
+        o.put("filename", p.filename());
+        o.put("sha256", p.sha256());
+        o.put("size", p.size());
+        return o;
+    }
+
+    private static LockedPackage parsePackage(Map<String, Object> p) {
+        String sha = Json.str(p, "sha256");
+        if (sha == null || !sha.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("package " + Json.str(p, "name") + " has no valid sha256");
+        }
+        return new LockedPackage(Json.str(p, "name"), Json.str(p, "version"), Json.str(p, "arch"), Json.str(p, "source"),
+                Json.str(p, "url"), Json.str(p, "suite"), Json.str(p, "component"), Json.str(p, "filename"), sha,
+                Json.num(p, "size"));
     }
 
     /** Reads a lock file; a malformed one is an {@link IllegalArgumentException} saying what is wrong. */
@@ -201,17 +240,22 @@ public record Lock(Request request, List<LockedSource> sources, Map<String, List
             for (Object o : (List<?>) e.getValue()) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> p = (Map<String, Object>) o;
-                String sha = Json.str(p, "sha256");
-                if (sha == null || !sha.matches("[0-9a-f]{64}")) {
-                    throw new IllegalArgumentException("package " + Json.str(p, "name") + " has no valid sha256");
-                }
-                ps.add(new LockedPackage(Json.str(p, "name"), Json.str(p, "version"), Json.str(p, "arch"), Json.str(p, "source"),
-                        Json.str(p, "url"), Json.str(p, "suite"), Json.str(p, "component"), Json.str(p, "filename"), sha,
-                        Json.num(p, "size")));
+                ps.add(parsePackage(p));
             }
             archs.put(e.getKey(), ps);
         }
-        return new Lock(request, sources, archs, base);
+        Map<String, LockedPackage> jdk = new TreeMap<>();
+        if (m.get("jdk") != null) {
+            for (Map.Entry<String, Object> e : Json.obj(m, "jdk").entrySet()) {
+                if (!(e.getValue() instanceof Map<?, ?>)) {
+                    throw new IllegalArgumentException("jdk." + e.getKey() + " is not a package");
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> p = (Map<String, Object>) e.getValue();
+                jdk.put(e.getKey(), parsePackage(p));
+            }
+        }
+        return new Lock(request, sources, archs, base, jdk);
     }
 
     /**

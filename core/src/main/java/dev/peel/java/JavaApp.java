@@ -81,7 +81,7 @@ public final class JavaApp {
 
     /**
      * {@code /usr/bin/java <jvm-flags> -cp @<app-root>/classpath <main-class>}; for a Spring Boot jar
-     * {@code /usr/bin/java <jvm-flags> -cp <app-root> <Boot's launcher>}.
+     * {@code /usr/bin/java <jvm-flags> -cp <app-root> <Boot's launcher>} (with jlink, the runtime's java).
      */
     public List<String> entrypoint() {
         return entrypoint;
@@ -209,7 +209,7 @@ public final class JavaApp {
             out.add(new AppLayer(java.jar() != null && java.classes().isEmpty() ? "jar" : "classes", entries(classes)));
 
             List<String> entrypoint = new ArrayList<>();
-            entrypoint.add("/usr/bin/java");
+            entrypoint.add(java.runtime().jlink() ? Jlink.JAVA : "/usr/bin/java");
             entrypoint.addAll(java.jvmFlags());
             entrypoint.addAll(List.of("-cp", "@" + java.appRoot() + "/classpath", main));
             return new JavaApp(permitted(out), List.copyOf(cp), main, List.copyOf(entrypoint), java.args());

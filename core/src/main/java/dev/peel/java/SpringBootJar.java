@@ -89,6 +89,13 @@ final class SpringBootJar {
     static JavaApp plan(Spec.Java java, ZipFile zip, Manifest mf, long mtime) throws SpecException, IOException {
         Spec.Located jar = java.jar();
         Position at = jar.at();
+        if (java.runtime() != null && java.runtime().jlink()) {
+            // jdeps reads a jar's own classes, not the jars nested in BOOT-INF/lib: the linked runtime would lack
+            // modules the application needs and fail only when run.
+            throw new SpecException(java.runtime().at() != null ? java.runtime().at() : at, jar.path()
+                    + " is a Spring Boot jar, and java.runtime: jlink cannot yet find the modules of the jars nested in it",
+                    "use runtime: jre (the java17 base), or give the application as classes and dependencies");
+        }
         String launcher = mf == null ? null : trimmed(mf.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS));
         String start = mf == null ? null : trimmed(mf.getMainAttributes().getValue("Start-Class"));
         if (launcher == null) {

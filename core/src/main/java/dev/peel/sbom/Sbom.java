@@ -38,6 +38,8 @@ public final class Sbom {
     static final String DOC = "usr/share/doc/";
     /** What peel's own layers say in the config's history (dev.peel.build.Build, dev.peel.install.Installer). */
     static final String SPEC_LAYER = "files and accounts from the spec";
+    /** The history of the java section's layers starts so (dev.peel.build.Build): "java: classes", "java: runtime (…)". */
+    static final String JAVA_LAYER = "java: ";
 
     /** The described image: its name (as given, or "image"), manifest digest, config's platform and creation time. */
     public record Subject(String name, Digest digest, Platform platform, String created) {
@@ -216,9 +218,10 @@ public final class Sbom {
             if (SPEC_LAYER.equals(comment)) {
                 owner = Owner.IMAGE;
                 why = "from the spec's files and accounts";
-            } else if (comment != null && comment.startsWith("java: ")) {
+            } else if (comment != null && comment.startsWith(JAVA_LAYER)) {
+                // The java section's layers: the application's jars and classes, or the runtime jlink linked for it.
                 owner = Owner.IMAGE;
-                why = "from the spec's java application (" + comment.substring("java: ".length()) + " layer)";
+                why = "from the spec's java section (" + comment + ")";
             } else if (listedBy.containsKey(n.path())) {
                 owner = Owner.PACKAGE;
                 ownerKey = listedBy.get(n.path());

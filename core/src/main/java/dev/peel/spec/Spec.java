@@ -90,11 +90,12 @@ public record Spec(Path file, String displayName, List<String> archs, Base base,
      * @param layers further dependency layers, in order: a jar goes to the first whose globs match its file name
      *               or whose Maven groupId matches its group globs
      * @param permissions modes and owners for the application's image paths, applied in order
+     * @param runtime the Java runtime the application runs on
      */
     public record Java(Position at, Located jar, List<Located> classes, List<Located> resources,
                        List<Located> dependencies, List<Located> projectDependencies, String mainClass,
                        List<String> jvmFlags, List<String> args, String appRoot, List<LayerGroup> layers,
-                       List<Permission> permissions) {
+                       List<Permission> permissions, JavaRuntime runtime) {
     }
 
     /**
@@ -102,6 +103,18 @@ public record Spec(Path file, String displayName, List<String> archs, Base base,
      * glob) get {@code mode} and/or {@code uid:gid} (null: left as it is).
      */
     public record Permission(String path, Integer mode, Long uid, Long gid, Position at) {
+    }
+
+    /**
+     * {@code java.runtime}, {@code java.version}, {@code java.modules}: the base's JRE, or (jlink) a runtime linked
+     * for the application from Debian's JDK of that feature version.
+     *
+     * @param version null: the suite's default JDK (bookworm 17, trixie 21)
+     * @param modules modules added to those jdeps finds
+     * @param at where {@code runtime} is written (errors about the runtime point there)
+     */
+    public record JavaRuntime(boolean jlink, Integer version, List<String> modules, Position at) {
+        public static final JavaRuntime JRE = new JavaRuntime(false, null, List.of(), null);
     }
 
     /** A host path and where the spec names it. */

@@ -32,7 +32,9 @@ public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
             "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate", "java");
     private static final Set<String> JAVA_KEYS = Set.of("jar", "classes", "resources", "dependencies",
-            "project-dependencies", "main-class", "jvm-flags", "args", "app-root", "layers", "permissions");
+            "project-dependencies", "main-class", "jvm-flags", "args", "app-root", "layers", "permissions", "runtime", "version",
+            "modules");
+    private static final Pattern MODULE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
     private static final Pattern CLASS_NAME = Pattern.compile(
             "\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*(\\.\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*)*");
     private static final Pattern GROUP_GLOB = Pattern.compile("[A-Za-z0-9_.*?-]+");
@@ -385,7 +387,46 @@ public final class SpecParser {
                 }
             }
             return new Spec.Java(at, jar, classes, resources, dependencies, project, mainClass, List.copyOf(flags),
-                    List.copyOf(args), appRoot, List.copyOf(layers), List.copyOf(permissions));
+                    List.copyOf(args), appRoot, List.copyOf(layers), List.copyOf(permissions), runtime(m, at));
+        }
+
+        /** java.runtime (jre | jlink) with java.version and java.modules, which only jlink reads. */
+        private Spec.JavaRuntime runtime(Map<String, Node> m, Position javaAt) throws SpecException {
+            String kind = present(m, "runtime") ? y.string(m.get("runtime"), "java.runtime") : "jre";
+            if (!kind.equals("jre") && !kind.equals("jlink")) {
+                throw new SpecException(y.at(m.get("runtime")), "java.runtime '" + kind + "' is neither jre nor jlink",
+                        "jre runs the base's /usr/bin/java; jlink links a runtime of the modules the application needs");
+            }
+            if (kind.equals("jre")) {
+                for (String k : List.of("version", "modules")) {
+                    if (present(m, k)) {
+                        throw new SpecException(y.at(m.get(k)), "java." + k + " is for java.runtime: jlink; with jre the base's"
+                                + " Java runs", "add runtime: jlink, or leave java." + k + " out");
+                    }
+                }
+                return Spec.JavaRuntime.JRE;
+            }
+            Integer version = null;
+            if (present(m, "version")) {
+                version = (int) y.integer(m.get("version"), "java.version", 1000);
+                if (version < 11) {
+                    throw new SpecException(y.at(m.get("version")), "java.version " + version + " is not a JDK feature"
+                            + " version jlink can link from Debian's packages", "write a feature version such as 17 or 21");
+                }
+            }
+            List<String> modules = new ArrayList<>();
+            if (present(m, "modules")) {
+                for (String mod : y.stringList(m.get("modules"), "java.modules")) {
+                    if (!MODULE_NAME.matcher(mod).matches()) {
+                        throw new SpecException(y.at(m.get("modules")), "java.modules: '" + mod + "' is not a module name",
+                                "for example jdk.localedata or java.naming");
+                    }
+                    if (!modules.contains(mod)) {
+                        modules.add(mod);
+                    }
+                }
+            }
+            return new Spec.JavaRuntime(true, version, List.copyOf(modules), y.at(m.get("runtime")));
         }
 
         private List<Spec.Located> folders(Map<String, Node> m, String key) throws SpecException {

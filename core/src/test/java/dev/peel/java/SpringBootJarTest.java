@@ -431,5 +431,9 @@ class SpringBootJarTest {
                 e.getMessage());
         // Naming the Start-Class (or the launcher) itself changes nothing.
         assertEquals(LAUNCHER, plan(spec("start", "  jar: app.jar\n  main-class: app.Main\n")).mainClass());
+
+        e = assertThrows(SpecException.class, () -> plan(spec("jlink", "  jar: app.jar\n  runtime: jlink\n")));
+        assertTrue(e.getMessage().contains("java.runtime: jlink cannot yet find the modules") && e.hint().contains("runtime: jre"),
+                e.getMessage());
     }
 }
