@@ -134,6 +134,21 @@ abstract class ImageMojo extends AbstractMojo {
     @Parameter(property = "peel.ports")
     List<String> portsProperty = new ArrayList<>();
 
+    /**
+     * {@code jre} (default): the base's java; {@code jlink}: a runtime of just the modules the app needs, linked from
+     * Debian's JDK for each arch (base {@code java-base}).
+     */
+    @Parameter(property = "peel.runtime")
+    String runtime;
+
+    /** With jlink: the JDK's feature version (default: the suite's, 17 on Debian 12). */
+    @Parameter(property = "peel.javaVersion")
+    Integer javaVersion;
+
+    /** With jlink: modules added to those jdeps finds (jdk.localedata, java.naming, …). */
+    @Parameter(property = "peel.addModules")
+    List<String> addModules = new ArrayList<>();
+
     @Parameter(defaultValue = "${project.build.outputTimestamp}")
     String outputTimestamp;
 
@@ -252,6 +267,15 @@ abstract class ImageMojo extends AbstractMojo {
                 ls.add(Map.of("name", "snapshot-dependencies", "files", timestampedSnapshots));
             }
             java.put("layers", ls);
+        }
+        if (runtime != null) {
+            java.put("runtime", runtime);
+        }
+        if (javaVersion != null) {
+            java.put("version", javaVersion);
+        }
+        if (!addModules.isEmpty()) {
+            java.put("modules", addModules);
         }
         if (!permissions.isEmpty()) {
             List<Object> ps = new ArrayList<>();
