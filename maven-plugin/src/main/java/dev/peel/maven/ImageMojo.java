@@ -44,6 +44,9 @@ abstract class ImageMojo extends AbstractMojo {
         String user;
         String workingDirectory;
         String appRoot;
+        /** Short names, as peel's spec writes them: the same as environment and workingDirectory. */
+        Map<String, String> env = new LinkedHashMap<>();
+        String workdir;
     }
 
     /** A file or folder added to the image (Jib's {@code extraDirectories}), with its owner and mode. */
@@ -130,6 +133,17 @@ abstract class ImageMojo extends AbstractMojo {
 
     @Parameter(property = "peel.workingDirectory")
     String workingDirectoryProperty;
+
+    @Parameter(property = "peel.workdir")
+    String workdirProperty;
+
+    /** Environment entries, KEY=VALUE, comma-separated; over the container's. */
+    @Parameter(property = "peel.env")
+    List<String> envProperty = new ArrayList<>();
+
+    /** Labels, KEY=VALUE, comma-separated; over the container's. */
+    @Parameter(property = "peel.labels")
+    List<String> labelsProperty = new ArrayList<>();
 
     @Parameter(property = "peel.ports")
     List<String> portsProperty = new ArrayList<>();
@@ -305,17 +319,23 @@ abstract class ImageMojo extends AbstractMojo {
             spec.put("created", created);
         }
         spec.put("java", java);
-        if (!container.environment.isEmpty()) {
-            spec.put("env", container.environment);
+        Map<String, String> environment = new LinkedHashMap<>(container.environment);
+        environment.putAll(container.env);
+        environment.putAll(pairs(envProperty, "peel.env"));
+        if (!environment.isEmpty()) {
+            spec.put("env", environment);
         }
         List<String> ports = !portsProperty.isEmpty() ? portsProperty : container.ports;
         if (!ports.isEmpty()) {
             spec.put("ports", ports);
         }
-        if (!container.labels.isEmpty()) {
-            spec.put("labels", container.labels);
+        Map<String, String> labels = new LinkedHashMap<>(container.labels);
+        labels.putAll(pairs(labelsProperty, "peel.labels"));
+        if (!labels.isEmpty()) {
+            spec.put("labels", labels);
         }
-        String workdir = workingDirectoryProperty != null ? workingDirectoryProperty : container.workingDirectory;
+        String workdir = workdirProperty != null ? workdirProperty : workingDirectoryProperty != null ? workingDirectoryProperty
+                : container.workdir != null ? container.workdir : container.workingDirectory;
         if (workdir != null) {
             spec.put("workdir", workdir);
         }
@@ -381,6 +401,19 @@ abstract class ImageMojo extends AbstractMojo {
             Files.copy(f, dest);
         }
         return to;
+    }
+
+    /** KEY=VALUE items of a -D property as a map, in order. */
+    static Map<String, String> pairs(List<String> items, String property) throws MojoFailureException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String item : items) {
+            int eq = item.indexOf('=');
+            if (eq <= 0) {
+                throw new MojoFailureException("peel: -D" + property + ": '" + item + "' is not KEY=VALUE");
+            }
+            out.put(item.substring(0, eq).trim(), item.substring(eq + 1));
+        }
+        return out;
     }
 
     /** Whether {@code base} names an image (a layout, an archive or a registry reference) rather than a preset. */
