@@ -260,7 +260,8 @@ class PluginIT {
             Path p = project("pushed", "");
             String ref = reg.host() + "/it/pushed:1";
             Tools.Run r = mvn(p, "package", "peel:push", "-Dpeel.image=" + ref, "-Dpeel.archs=amd64,arm64",
-                    "-Dpeel.base=static", "-Dpeel.tags=extra");
+                    "-Dpeel.base=static", "-Dpeel.tags=extra", "-Dpeel.env=MODE=prod,X=1", "-Dpeel.workdir=/srv",
+                    "-Dpeel.labels=team=core");
             assertEquals(0, r.exit(), r.out() + r.err());
             String digest = Files.readString(p.resolve("target/peel/image.digest")).strip();
             Tools.Run raw = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref).ok();
@@ -282,6 +283,13 @@ class PluginIT {
                     "dependencies, resources and classes layers are the same blobs under both platforms");
             String extra = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + reg.host() + "/it/pushed:extra").ok().out();
             assertEquals(raw.out(), extra, "every tag names the index");
+            String config = Tools.run("skopeo", "inspect", "--config", "--tls-verify=false", "--override-arch", "arm64",
+                    "docker://" + ref).ok().out();
+            Map<String, Object> c = dev.peel.oci.Json.obj(dev.peel.oci.Json.parseObject(config.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)), "config");
+            assertTrue(dev.peel.oci.Json.arr(c, "Env").containsAll(List.of("MODE=prod", "X=1")), config);
+            assertEquals("/srv", c.get("WorkingDir"), config);
+            assertEquals("core", ((Map<?, ?>) c.get("Labels")).get("team"), config);
         }
     }
 
