@@ -1,7 +1,5 @@
 package dev.peel.debian;
 
-import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -142,7 +140,7 @@ public final class DebArchive {
     private InputStream open(Member m) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         ch.position(m.offset());
-        InputStream raw = new Bounded(Channels.newInputStream(ch), m.size());
+        InputStream raw = new dev.peel.io.Bounded(Channels.newInputStream(ch), m.size(), "truncated package");
         try {
             String n = m.name();
             InputStream in = n.endsWith(".gz") ? new GZIPInputStream(raw, 65536)
@@ -158,39 +156,4 @@ public final class DebArchive {
         }
     }
 
-    /** The bytes of one member and no more; closing it closes the file. */
-    private static final class Bounded extends FilterInputStream {
-        private long left;
-
-        Bounded(InputStream in, long size) {
-            super(in);
-            this.left = size;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("truncated package");
-            }
-            left--;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new EOFException("truncated package");
-            }
-            left -= n;
-            return n;
-        }
-    }
 }

@@ -364,7 +364,7 @@ final class SpringBootJar {
                 InputStream raw;
                 try {
                     ch.position(offset);
-                    raw = new Bounded(Channels.newInputStream(ch), compressed);
+                    raw = new dev.peel.io.Bounded(Channels.newInputStream(ch), compressed, "the jar ends inside an entry");
                 } catch (IOException | RuntimeException x) {
                     ch.close();
                     throw x;
@@ -385,35 +385,6 @@ final class SpringBootJar {
                 return jar + "!/" + name;
             }
         };
-    }
-
-    /** At most {@code left} bytes of a stream. */
-    private static final class Bounded extends FilterInputStream {
-        private long left;
-
-        Bounded(InputStream in, long left) {
-            super(in);
-            this.left = left;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new EOFException("the jar ends inside an entry");
-            }
-            left -= n;
-            return n;
-        }
     }
 
     /** Raw deflate; one dummy byte after the data, as zlib may ask for it without a zlib header (the JDK does so too). */

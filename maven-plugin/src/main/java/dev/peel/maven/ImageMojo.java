@@ -173,6 +173,10 @@ abstract class ImageMojo extends AbstractMojo {
     @Parameter(property = "peel.lockFile", defaultValue = "${project.basedir}/peel.lock.json")
     File lockFile;
 
+    /** Registries that may be spoken to over plain HTTP (loopback always may). */
+    @Parameter(property = "peel.insecureRegistries")
+    List<String> insecureRegistries = new ArrayList<>();
+
     /** peel's cache; default $XDG_CACHE_HOME/peel or ~/.cache/peel. */
     @Parameter(property = "peel.cache")
     File cache;
@@ -457,8 +461,9 @@ abstract class ImageMojo extends AbstractMojo {
                 w -> getLog().warn("peel: " + w), Instant.now());
     }
 
-    /** A registry client with docker's and podman's credentials; {@code insecure} registries may use plain HTTP. */
-    dev.peel.registry.RegistryClient client(java.util.Set<String> insecure) throws dev.peel.registry.RegistryException {
+    /** A registry client with docker's and podman's credentials; insecureRegistries may use plain HTTP. */
+    dev.peel.registry.RegistryClient client() throws dev.peel.registry.RegistryException {
+        java.util.Set<String> insecure = new java.util.HashSet<>(insecureRegistries);
         Map<String, String> env = System.getenv();
         String home = env.getOrDefault("HOME", System.getProperty("user.home"));
         dev.peel.registry.Credentials credentials = dev.peel.registry.Credentials.fromEnvironment(env, Path.of(home));

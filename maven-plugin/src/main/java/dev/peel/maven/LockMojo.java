@@ -6,13 +6,10 @@ import dev.peel.spec.Spec;
 import dev.peel.spec.SpecException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
 
 /**
@@ -22,10 +19,6 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
  */
 @Mojo(name = "lock", requiresDependencyResolution = ResolutionScope.RUNTIME, threadSafe = true)
 public class LockMojo extends ImageMojo {
-    /** Registries that may be spoken to over plain HTTP (loopback always may). */
-    @Parameter(property = "peel.insecureRegistries")
-    List<String> insecureRegistries = new ArrayList<>();
-
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         if (!applies()) {
@@ -34,7 +27,7 @@ public class LockMojo extends ImageMojo {
         Spec spec = spec();
         try {
             Lock lock = Resolution.lock(spec, spec.archs(), host(), spec.base() == null ? null
-                    : client(new HashSet<>(insecureRegistries)));
+                    : client());
             Files.createDirectories(lockFile.toPath().toAbsolutePath().getParent());
             Files.copy(Resolution.lockPath(spec), lockFile.toPath(), StandardCopyOption.REPLACE_EXISTING);
             int packages = lock.archs().values().stream().mapToInt(List::size).sum();

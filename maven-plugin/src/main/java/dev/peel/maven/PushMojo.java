@@ -7,17 +7,14 @@ import dev.peel.registry.BlobLocations;
 import dev.peel.registry.Reference;
 import dev.peel.registry.RegistryClient;
 import dev.peel.spec.Spec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
 
 /**
@@ -27,10 +24,6 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
 @Mojo(name = "push", defaultPhase = LifecyclePhase.DEPLOY, requiresDependencyResolution = ResolutionScope.RUNTIME,
         threadSafe = true)
 public class PushMojo extends ImageMojo {
-    /** Registries that may be spoken to over plain HTTP (loopback always may). */
-    @Parameter(property = "peel.insecureRegistries")
-    List<String> insecureRegistries = new ArrayList<>();
-
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         if (!applies()) {
@@ -70,7 +63,7 @@ public class PushMojo extends ImageMojo {
         }
         Map<String, String> env = System.getenv();
         try (Layout l = Layout.open(layout)) {
-            RegistryClient client = client(new HashSet<>(insecureRegistries));
+            RegistryClient client = client();
             Transfer.Opened o = new Transfer.Opened(l, l.resolve(null), pushTags, layout.toString(), null);
             Path cacheRoot = dev.peel.cache.Cache.at(cache == null ? null : cache.toPath(), env).root();
             Transfer.toRegistry(o, ref, pushTags, client, BlobLocations.inCache(cacheRoot), 4, null);
