@@ -148,7 +148,21 @@ public final class Jlink {
             args.add(c.path().toString());
             inputs++;
         }
-        if (java.jar() != null) {
+        Path exploded = null;
+        if (java.jar() != null && SpringBootJar.isBootJar(java.jar().path())) {
+            // jdeps reads a jar's own classes, not the jars nested in it: a Boot jar's classes and libraries are
+            // read from a copy of them, made for jdeps alone.
+            try {
+                exploded = Files.createTempDirectory("peel-jdeps-");
+                for (Path p : SpringBootJar.extractForJdeps(java.jar().path(), exploded)) {
+                    args.add(p.toString());
+                    inputs++;
+                }
+            } catch (IOException e) {
+                dev.peel.io.Trees.deleteQuietly(exploded);
+                throw new SpecException(java.jar().at(), "cannot read " + java.jar().path() + " for jdeps: " + e.getMessage());
+            }
+        } else if (java.jar() != null) {
             // jdeps does not follow a jar's Class-Path; the launcher does, so what those jars use is needed too.
             for (Path j : withClassPath(java.jar().path())) {
                 args.add(j.toString());
@@ -162,12 +176,18 @@ public final class Jlink {
             }
         }
         TreeSet<String> out = new TreeSet<>(List.of("java.base"));
-        if (inputs > 0) {
-            String printed = jdeps.run(runtime, "jdeps", args);
-            for (String m : printed.strip().split("[,\\s]+")) {
-                if (!m.isEmpty()) {
-                    out.add(m);
+        try {
+            if (inputs > 0) {
+                String printed = jdeps.run(runtime, "jdeps", args);
+                for (String m : printed.strip().split("[,\\s]+")) {
+                    if (!m.isEmpty()) {
+                        out.add(m);
+                    }
                 }
+            }
+        } finally {
+            if (exploded != null) {
+                dev.peel.io.Trees.deleteQuietly(exploded);
             }
         }
         out.addAll(ALWAYS);

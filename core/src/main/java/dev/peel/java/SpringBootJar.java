@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -86,16 +87,66 @@ final class SpringBootJar {
      * The application {@code java} describes when its jar is a Spring Boot jar ({@link #is}): its entries under the app
      * root, the layers of its index (empty ones left out), and Boot's launcher from the manifest as the main class.
      */
+    /** Whether the jar at {@code path} is a Spring Boot jar ({@link #is}); false for one that cannot be read. */
+    static boolean isBootJar(Path path) {
+        try (ZipFile zip = open(path)) {
+            Manifest mf;
+            try (java.util.jar.JarFile j = new java.util.jar.JarFile(path.toFile())) {
+                mf = j.getManifest();
+            }
+            return is(zip, mf);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Copies a Boot jar's {@code BOOT-INF/classes/} (as a folder) and {@code BOOT-INF/lib/*.jar} into {@code to}, for
+     * jdeps, which does not look into nested jars; returns the folder and the jars, in the jar's order. Names are the
+     * plan's (already checked: no absolute or {@code ..} name gets here), and checked again to stay inside {@code to}.
+     */
+    static List<Path> extractForJdeps(Path jar, Path to) throws IOException {
+        Path classes = to.resolve("classes");
+        Path lib = to.resolve("lib");
+        List<Path> out = new ArrayList<>();
+        boolean anyClass = false;
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(jar.toFile())) {
+            java.util.Enumeration<? extends java.util.zip.ZipEntry> en = z.entries();
+            int n = 0;
+            while (en.hasMoreElements()) {
+                java.util.zip.ZipEntry e = en.nextElement();
+                String name = e.getName();
+                Path dest;
+                if (e.isDirectory()) {
+                    continue;
+                } else if (name.startsWith("BOOT-INF/classes/") && name.endsWith(".class")) {
+                    dest = classes.resolve(name.substring("BOOT-INF/classes/".length())).normalize();
+                    if (!dest.startsWith(classes)) {
+                        throw new IOException("entry " + name + " leaves BOOT-INF/classes/");
+                    }
+                    anyClass = true;
+                } else if (name.startsWith("BOOT-INF/lib/") && name.endsWith(".jar") && name.indexOf('/', 13) < 0) {
+                    // Numbered: two libraries of one name in different folders cannot clash here.
+                    dest = lib.resolve(String.format("%05d-%s", n++, name.substring(13)));
+                    out.add(dest);
+                } else {
+                    continue;
+                }
+                Files.createDirectories(dest.getParent());
+                try (InputStream in = z.getInputStream(e)) {
+                    Files.copy(in, dest);
+                }
+            }
+        }
+        if (anyClass) {
+            out.add(0, classes);
+        }
+        return out;
+    }
+
     static JavaApp plan(Spec.Java java, ZipFile zip, Manifest mf, long mtime) throws SpecException, IOException {
         Spec.Located jar = java.jar();
         Position at = jar.at();
-        if (java.runtime() != null && java.runtime().jlink()) {
-            // jdeps reads a jar's own classes, not the jars nested in BOOT-INF/lib: the linked runtime would lack
-            // modules the application needs and fail only when run.
-            throw new SpecException(java.runtime().at() != null ? java.runtime().at() : at, jar.path()
-                    + " is a Spring Boot jar, and java.runtime: jlink cannot yet find the modules of the jars nested in it",
-                    "use runtime: jre (the java17 base), or give the application as classes and dependencies");
-        }
         String launcher = mf == null ? null : trimmed(mf.getMainAttributes().getValue(Attributes.Name.MAIN_CLASS));
         String start = mf == null ? null : trimmed(mf.getMainAttributes().getValue("Start-Class"));
         if (launcher == null) {
@@ -165,7 +216,7 @@ final class SpringBootJar {
         }
 
         List<String> entrypoint = new ArrayList<>();
-        entrypoint.add("/usr/bin/java");
+        entrypoint.add(java.runtime() != null && java.runtime().jlink() ? Jlink.JAVA : "/usr/bin/java");
         entrypoint.addAll(java.jvmFlags());
         entrypoint.addAll(List.of("-cp", java.appRoot(), launcher));
         return new JavaApp(List.copyOf(layers), List.of(java.appRoot()), launcher, List.copyOf(entrypoint), java.args());

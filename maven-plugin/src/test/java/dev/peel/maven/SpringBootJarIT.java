@@ -223,6 +223,41 @@ class SpringBootJarIT {
         } finally {
             Rootfs.stop(app);
         }
+
+        // The same jar on java-base with a runtime jlink links for it: jdeps reads the classes and the jars nested in
+        // BOOT-INF/lib (java.desktop for java.beans, java.management, …), and the app serves the same greeting.
+        Files.writeString(p.resolve("peel-jlink.yaml"), """
+                base: java-base
+                archs: [amd64]
+                created: 2024-01-01T00:00:00Z
+                java:
+                  jar: target/app.jar
+                  runtime: jlink
+                """);
+        Path outJ = tmp.resolve("image-jlink");
+        Image linked = new Build(SpecParser.parse(p.resolve("peel-jlink.yaml")), options).run(Outputs.layout(outJ)).images().get(0);
+        var cj = linked.config().config();
+        assertEquals(List.of("/usr/lib/jvm/jlink/bin/java", "-cp", "/app", "org.springframework.boot.loader.launch.JarLauncher"),
+                cj.entrypoint());
+        long size = linked.layers().stream().mapToLong(l -> l.size()).sum();
+        long jreSize = img.layers().stream().mapToLong(l -> l.size()).sum();
+        assertTrue(size < jreSize, size + " vs " + jreSize);
+        Path rootJ = Rootfs.unpack(outJ, linked, tmp.resolve("bundle-jlink"));
+        int portJ;
+        try (ServerSocket s = new ServerSocket(0)) {
+            portJ = s.getLocalPort();
+        }
+        List<String> cmdJ = new ArrayList<>(cj.entrypoint());
+        cmdJ.add("--server.port=" + portJ);
+        Path logJ = tmp.resolve("app-jlink.log");
+        Process appJ = Rootfs.start(rootJ, cj.env(), cmdJ, logJ);
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            assertEquals(GREETING, get(http, portJ, "/", appJ, logJ));
+            System.out.printf("SpringBootJarIT: jlink image %.1f MB compressed vs %.1f MB on java17%n", size / 1e6, jreSize / 1e6);
+        } finally {
+            Rootfs.stop(appJ);
+        }
     }
 
     /** GET http://127.0.0.1:port/path, polled until the app answers 200, it exits, or 60 s have passed. */
