@@ -14,10 +14,12 @@ import java.util.Arrays;
  * point into, and ends either with the final block or with an empty stored block (what zlib's sync flush
  * writes), so that pieces encoded on their own concatenate into one stream.
  *
- * <p>How: a hash table of 4-byte sequences with chains through the last 32 KiB, bounded per level; greedy
- * (levels 1–3) or lazy matching (4–9); a block ends after a fixed number of symbols, and each block is
- * written stored, fixed or dynamic, whichever is smallest by exact count; dynamic codes are Huffman codes
- * limited to 15 bits (7 for the code-length code). Level 0 writes stored blocks only.
+ * <p>How: a hash table of 4-byte sequences with chains through the last 32 KiB (bounded per level), and a
+ * table of the last position of each 3-byte sequence for short matches within 4 KiB; greedy (levels 1–3) or
+ * lazy matching (4–9). Symbols are gathered in chunks of 1,024; a chunk whose statistics differ enough from
+ * the block's (ideal code sizes, estimated with {@link StrictMath} so every JVM decides alike) starts a new
+ * block. Each block is written stored, fixed or dynamic, whichever is smallest by exact count; dynamic codes
+ * are Huffman codes limited to 15 bits (7 for the code-length code). Level 0 writes stored blocks only.
  */
 public final class Deflate {
     /**
@@ -35,7 +37,11 @@ public final class Deflate {
     private static final int HASH3_BITS = 12;
     private static final int NEAR = 4096;
     private static final int CHAIN_MASK = WINDOW - 1;
-    private static final int BLOCK_SYMBOLS = 1 << 13;
+    /** Symbols gathered before deciding whether they start a new block or join the current one. */
+    private static final int CHUNK = 1 << 10;
+    private static final int MAX_BLOCK_SYMBOLS = 1 << 15;
+    /** Estimated bits a new block must save to be worth its header. */
+    private static final double SPLIT_BITS = 800;
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -94,23 +100,32 @@ public final class Deflate {
             new Params(false, 2, 16, 0, 0),
             new Params(false, 4, 24, 0, 0),
             new Params(false, 8, 32, 0, 0),
-            new Params(true, 8, 32, 8, 4),
+            new Params(true, 6, 32, 8, 4),
+            new Params(true, 10, 48, 12, 6),
             new Params(true, 16, 64, 16, 8),
-            new Params(true, 48, 128, 24, 12),
-            new Params(true, 128, 192, 64, 32),
-            new Params(true, 512, 258, 128, 64),
-            new Params(true, 2048, 258, 258, 258),
+            new Params(true, 48, 128, 32, 16),
+            new Params(true, 256, 258, 128, 64),
+            new Params(true, 1024, 258, 258, 258),
     };
 
     private final int level;
     private final Params params;
     private final int[] head = new int[1 << HASH_BITS];
-    private final int[] prev = new int[WINDOW];
+    /** For each position of the window, how far back the previous one with its hash is (0: none near). */
+    private final char[] prev = new char[WINDOW];
     /** The last position of each 3-byte sequence's hash: length-3 matches, worth it only near. */
     private final int[] head3 = new int[1 << HASH3_BITS];
-    private final int[] symbols = new int[BLOCK_SYMBOLS + 1];
+    private final int[] symbols = new int[MAX_BLOCK_SYMBOLS + 2 * CHUNK];
     private final int[] litFreq = new int[286];
     private final int[] distFreq = new int[30];
+    private final int[] chunkLit = new int[286];
+    private final int[] chunkDist = new int[30];
+    private final int[] mergedLit = new int[286];
+    private final int[] mergedDist = new int[30];
+    private int blockSymbols;
+    private int blockFrom;
+    private int chunkFrom;
+    private double blockCost;
     private final byte[] litLen = new byte[286];
     private final byte[] distLen = new byte[30];
     private final int[] litCode = new int[288];
@@ -196,7 +211,12 @@ public final class Deflate {
         inserted = history;
         insertUpTo(data, start, end);
         clearBlock();
-        int blockStart = start;
+        Arrays.fill(chunkLit, 0);
+        Arrays.fill(chunkDist, 0);
+        symbolCount = 0;
+        blockSymbols = 0;
+        blockFrom = start;
+        chunkFrom = start;
         int p = start;
         int[] found = new int[2];
         Params pr = params;
@@ -221,7 +241,7 @@ public final class Deflate {
                                 p++;
                                 len = len2;
                                 dist = found[1];
-                                if (symbolCount >= BLOCK_SYMBOLS) {
+                                if (symbolCount - blockSymbols >= CHUNK) {
                                     break;
                                 }
                             } else {
@@ -236,14 +256,78 @@ public final class Deflate {
                     }
                 }
             }
-            if (symbolCount >= BLOCK_SYMBOLS) {
-                writeBlock(data, blockStart, p, false);
-                blockStart = p;
+            if (symbolCount - blockSymbols >= CHUNK) {
+                checkpoint(data, p);
             }
         }
-        if (symbolCount > 0 || last) {
-            writeBlock(data, blockStart, p, last);
+        if (symbolCount > blockSymbols) {
+            checkpoint(data, p);
         }
+        if (blockSymbols > 0 || last) {
+            writeBlock(data, blockFrom, p, last, blockSymbols);
+        }
+    }
+
+    /**
+     * The symbols since the last checkpoint either join the block being gathered or, when their statistics
+     * differ enough that two blocks would be smaller despite the second header, end it: the block is written.
+     */
+    private void checkpoint(byte[] data, int p) {
+        double chunkCost = estimate(chunkLit, chunkDist);
+        if (blockSymbols == 0) {
+            System.arraycopy(chunkLit, 0, litFreq, 0, 286);
+            System.arraycopy(chunkDist, 0, distFreq, 0, 30);
+            blockCost = chunkCost;
+        } else {
+            for (int i = 0; i < 286; i++) {
+                mergedLit[i] = litFreq[i] + chunkLit[i];
+            }
+            for (int i = 0; i < 30; i++) {
+                mergedDist[i] = distFreq[i] + chunkDist[i];
+            }
+            double mergedCost = estimate(mergedLit, mergedDist);
+            if (mergedCost > blockCost + chunkCost + SPLIT_BITS) {
+                writeBlock(data, blockFrom, chunkFrom, false, blockSymbols);
+                System.arraycopy(symbols, blockSymbols, symbols, 0, symbolCount - blockSymbols);
+                symbolCount -= blockSymbols;
+                System.arraycopy(chunkLit, 0, litFreq, 0, 286);
+                System.arraycopy(chunkDist, 0, distFreq, 0, 30);
+                blockCost = chunkCost;
+                blockFrom = chunkFrom;
+            } else {
+                System.arraycopy(mergedLit, 0, litFreq, 0, 286);
+                System.arraycopy(mergedDist, 0, distFreq, 0, 30);
+                blockCost = mergedCost;
+            }
+        }
+        blockSymbols = symbolCount;
+        Arrays.fill(chunkLit, 0);
+        Arrays.fill(chunkDist, 0);
+        chunkFrom = p;
+        if (blockSymbols >= MAX_BLOCK_SYMBOLS) {
+            writeBlock(data, blockFrom, p, false, blockSymbols);
+            symbolCount = 0;
+            blockSymbols = 0;
+            blockFrom = p;
+        }
+    }
+
+    /** Bits the symbols would take with ideal codes (entropy); StrictMath keeps it the same on every JVM. */
+    private static double estimate(int[] lit, int[] dist) {
+        return entropy(lit, 286) + entropy(dist, 30);
+    }
+
+    private static double entropy(int[] freq, int n) {
+        long total = 0;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            int f = freq[i];
+            if (f != 0) {
+                total += f;
+                sum += f * StrictMath.log(f);
+            }
+        }
+        return total == 0 ? 0 : (total * StrictMath.log(total) - sum) / StrictMath.log(2);
     }
 
     /** Adds every position before {@code upTo} not yet in the hash chains (each needs 4 bytes before {@code end}). */
@@ -251,12 +335,12 @@ public final class Deflate {
         int q = inserted;
         int stop = Math.min(upTo, end - MIN_MATCH + 1);
         int[] h = head;
-        int[] pv = prev;
+        char[] pv = prev;
         int[] h3 = head3;
         while (q < stop) {
             int four = (int) INT.get(data, q);
             int k = hash(four);
-            pv[q & CHAIN_MASK] = h[k];
+            pv[q & CHAIN_MASK] = link(q, h[k]);
             h[k] = q;
             h3[hash3(four)] = q;
             q++;
@@ -264,6 +348,11 @@ public final class Deflate {
         if (upTo > inserted) {
             inserted = upTo;
         }
+    }
+
+    private static char link(int p, int previous) {
+        int d = p - previous;
+        return d > WINDOW ? 0 : (char) d;
     }
 
     private static int hash3(int four) {
@@ -285,12 +374,12 @@ public final class Deflate {
         int k3 = hash3(first);
         int cand3 = head3[k3];
         if (p >= inserted) {
-            prev[p & CHAIN_MASK] = cand;
+            prev[p & CHAIN_MASK] = link(p, cand);
             head[k] = p;
             head3[k3] = p;
             inserted = p + 1;
         } else if (cand == p) {
-            cand = prev[p & CHAIN_MASK];
+            cand = p - prev[p & CHAIN_MASK];
         }
         int limit = Math.max(history, p - MAX_DIST);
         int short3 = 0;
@@ -320,7 +409,7 @@ public final class Deflate {
                     }
                 }
             }
-            int next = prev[cand & CHAIN_MASK];
+            int next = cand - prev[cand & CHAIN_MASK];
             if (next >= cand) {
                 break;
             }
@@ -351,18 +440,17 @@ public final class Deflate {
     private void clearBlock() {
         Arrays.fill(litFreq, 0);
         Arrays.fill(distFreq, 0);
-        symbolCount = 0;
     }
 
     private void literal(int b) {
         symbols[symbolCount++] = b;
-        litFreq[b]++;
+        chunkLit[b]++;
     }
 
     private void match(int len, int dist) {
         symbols[symbolCount++] = dist << 9 | (256 + len - 3);
-        litFreq[257 + LENGTH_CODE[len - 3]]++;
-        distFreq[distCode(dist)]++;
+        chunkLit[257 + LENGTH_CODE[len - 3]]++;
+        chunkDist[distCode(dist)]++;
     }
 
     private static int distCode(int dist) {
@@ -371,7 +459,7 @@ public final class Deflate {
     }
 
     /** Writes the block of the symbols gathered, as whichever of stored, fixed or dynamic is smallest. */
-    private void writeBlock(byte[] data, int from, int to, boolean last) {
+    private void writeBlock(byte[] data, int from, int to, boolean last, int nSymbols) {
         litFreq[256]++;
         long extra = 0;
         for (int c = 0; c < 29; c++) {
@@ -400,7 +488,7 @@ public final class Deflate {
                 codes(FIXED_LIT, 288, litCode);
                 codes(FIXED_DIST, 30, distCode);
             }
-            symbolsOut(dynamic < fixed ? litLen : FIXED_LIT, dynamic < fixed ? distLen : FIXED_DIST);
+            symbolsOut(dynamic < fixed ? litLen : FIXED_LIT, dynamic < fixed ? distLen : FIXED_DIST, nSymbols);
         }
         clearBlock();
     }
@@ -471,11 +559,10 @@ public final class Deflate {
         }
     }
 
-    private void symbolsOut(byte[] lLen, byte[] dLen) {
+    private void symbolsOut(byte[] lLen, byte[] dLen, int n) {
         int[] lc = litCode;
         int[] dc = distCode;
         int[] syms = symbols;
-        int n = symbolCount;
         byte[] o = out;
         int op = pos;
         long bb = bitBuf;
