@@ -1,9 +1,9 @@
 package dev.peel.tar;
 
+import dev.peel.compress.Deflate;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import dev.peel.compress.Deflate;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peel.oci.Digest;
 import dev.peel.tar.GzipOutputStream;
+import dev.peel.testing.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,14 +23,19 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * peel's DEFLATE encoder against inputs chosen to break it: what it writes inflates back (the JDK's Inflater
- * and GZIPInputStream) at every level, and the bytes are the same on one thread or several.
+ * and GZIPInputStream at every level, GNU gzip at levels 1, 6 and 9), and the bytes are the same on one
+ * thread or several.
  */
 class DeflateTest {
     private static final int BLOCK = 1 << 20;
     private static final ExecutorService POOL = Executors.newFixedThreadPool(3);
+
+    @TempDir
+    Path tmp;
 
     @AfterAll
     static void stop() {
@@ -144,6 +152,13 @@ class DeflateTest {
                 } catch (AssertionError | Exception ex) {
                     throw new AssertionError(e.getKey() + " at level " + level + ": " + ex, ex);
                 }
+                if (level == 1 || level == 6 || level == 9) {
+                    Path f = tmp.resolve("t.gz");
+                    Files.write(f, one);
+                    Tools.run("gzip", "-t", f.toString()).ok();
+                    assertEquals(Digest.of(data).toString(), Digest.of(Files.readAllBytes(gunzip(f))).toString(),
+                            e.getKey() + " through GNU gzip at level " + level);
+                }
                 if (data.length > BLOCK || level == 6) {
                     assertArrayEquals(one, gzip(data, level, POOL, 3, 65_536), e.getKey() + " at level " + level + " on 3 threads");
                 }
@@ -152,6 +167,12 @@ class DeflateTest {
                 }
             }
         }
+    }
+
+    private Path gunzip(Path f) throws Exception {
+        Path out = tmp.resolve("t");
+        Tools.run("sh", "-c", "gzip -dc " + f + " > " + out).ok();
+        return out;
     }
 
     @Test
