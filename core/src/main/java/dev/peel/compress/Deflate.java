@@ -16,9 +16,10 @@ import java.util.Arrays;
  *
  * <p>How: a hash table of 4-byte sequences with chains through the last 32 KiB (bounded per level), and a
  * table of the last position of each 3-byte sequence for short matches within 4 KiB; greedy (levels 1–3) or
- * lazy matching (4–9). Symbols are gathered in chunks of 1,024; a chunk whose statistics differ enough from
- * the block's (ideal code sizes, estimated with {@link StrictMath} so every JVM decides alike) starts a new
- * block. Each block is written stored, fixed or dynamic, whichever is smallest by exact count; dynamic codes
+ * lazy matching (4–9); after a long run without a match (already compressed data) fewer positions are
+ * searched until one matches (not at levels 8–9). Symbols are gathered in chunks of 1,024; a chunk whose
+ * statistics differ enough from the block's (ideal code sizes, estimated in fixed-point integers so every
+ * JVM decides alike) starts a new block. Each block is written stored, fixed or dynamic, whichever is smallest by exact count; dynamic codes
  * are Huffman codes limited to 15 bits (7 for the code-length code). Level 0 writes stored blocks only.
  */
 public final class Deflate {
@@ -41,7 +42,9 @@ public final class Deflate {
     private static final int CHUNK = 1 << 10;
     private static final int MAX_BLOCK_SYMBOLS = 1 << 15;
     /** Estimated bits a new block must save to be worth its header. */
-    private static final double SPLIT_BITS = 800;
+    private static final long SPLIT_BITS = 800L << 16;
+    /** log2(1 + i/256) in 16.16 fixed point, for {@link #log2}. */
+    private static final int[] LOG2_FRACTION = new int[256];
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -89,23 +92,31 @@ public final class Deflate {
             FIXED_LIT[i] = (byte) (i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8);
         }
         Arrays.fill(FIXED_DIST, (byte) 5);
+        // StrictMath: the same table on every JVM (it is computed once, so its cost does not matter).
+        for (int i = 0; i < 256; i++) {
+            LOG2_FRACTION[i] = (int) Math.round(StrictMath.log(1 + i / 256.0) / StrictMath.log(2) * 65536);
+        }
     }
 
-    /** Per level: lazy?, chain length, length that stops the search, length not worth a lazy look, good length. */
-    private record Params(boolean lazy, int chain, int nice, int lazyStop, int good) {
+    /**
+     * Per level: lazy?, chain length, length that stops the search, length not worth a lazy look, length
+     * after which a lazy look searches a quarter of the chain, literals in a row after which positions are
+     * skipped.
+     */
+    private record Params(boolean lazy, int chain, int nice, int lazyStop, int good, int misses) {
     }
 
     private static final Params[] LEVELS = {
             null,
-            new Params(false, 2, 16, 0, 0),
-            new Params(false, 4, 24, 0, 0),
-            new Params(false, 8, 32, 0, 0),
-            new Params(true, 6, 32, 8, 4),
-            new Params(true, 10, 48, 12, 6),
-            new Params(true, 16, 64, 16, 8),
-            new Params(true, 48, 128, 32, 16),
-            new Params(true, 256, 258, 128, 64),
-            new Params(true, 1024, 258, 258, 258),
+            new Params(false, 2, 16, 0, 0, 64),
+            new Params(false, 4, 24, 0, 0, 64),
+            new Params(false, 8, 32, 0, 0, 64),
+            new Params(true, 6, 32, 8, 4, 64),
+            new Params(true, 10, 48, 12, 6, 64),
+            new Params(true, 16, 64, 16, 8, 64),
+            new Params(true, 48, 128, 32, 16, 256),
+            new Params(true, 256, 258, 128, 64, Integer.MAX_VALUE),
+            new Params(true, 1024, 258, 258, 258, Integer.MAX_VALUE),
     };
 
     private final int level;
@@ -125,7 +136,7 @@ public final class Deflate {
     private int blockSymbols;
     private int blockFrom;
     private int chunkFrom;
-    private double blockCost;
+    private long blockCost;
     private final byte[] litLen = new byte[286];
     private final byte[] distLen = new byte[30];
     private final int[] litCode = new int[288];
@@ -150,9 +161,9 @@ public final class Deflate {
     }
 
     /** An encoder with its own search parameters, to measure other choices for a level. */
-    Deflate(boolean lazy, int chain, int nice, int lazyStop, int good) {
+    Deflate(boolean lazy, int chain, int nice, int lazyStop, int good, int misses) {
         this.level = 6;
-        this.params = new Params(lazy, chain, nice, lazyStop, good);
+        this.params = new Params(lazy, chain, nice, lazyStop, good, misses);
     }
 
     /**
@@ -218,6 +229,7 @@ public final class Deflate {
         blockFrom = start;
         chunkFrom = start;
         int p = start;
+        int misses = 0;
         int[] found = new int[2];
         Params pr = params;
         while (p < end) {
@@ -230,7 +242,18 @@ public final class Deflate {
                 if (len == 0) {
                     literal(data[p] & 0xff);
                     p++;
+                    misses++;
+                    if (misses > pr.misses) {
+                        // Long without a match (compressed data, like the entries of a jar): search fewer
+                        // positions, more so the longer it lasts, until one matches.
+                        int skip = Math.min((misses - pr.misses) >> 5, Math.min(7, end - MIN_MATCH - p));
+                        for (int i = 0; i < skip; i++) {
+                            literal(data[p++] & 0xff);
+                        }
+                        inserted = Math.max(inserted, p);
+                    }
                 } else {
+                    misses = 0;
                     int dist = found[1];
                     if (pr.lazy) {
                         while (len < pr.lazyStop && p + 1 + MIN_MATCH <= end) {
@@ -273,7 +296,7 @@ public final class Deflate {
      * differ enough that two blocks would be smaller despite the second header, end it: the block is written.
      */
     private void checkpoint(byte[] data, int p) {
-        double chunkCost = estimate(chunkLit, chunkDist);
+        long chunkCost = estimate(chunkLit, chunkDist);
         if (blockSymbols == 0) {
             System.arraycopy(chunkLit, 0, litFreq, 0, 286);
             System.arraycopy(chunkDist, 0, distFreq, 0, 30);
@@ -285,7 +308,7 @@ public final class Deflate {
             for (int i = 0; i < 30; i++) {
                 mergedDist[i] = distFreq[i] + chunkDist[i];
             }
-            double mergedCost = estimate(mergedLit, mergedDist);
+            long mergedCost = estimate(mergedLit, mergedDist);
             if (mergedCost > blockCost + chunkCost + SPLIT_BITS) {
                 writeBlock(data, blockFrom, chunkFrom, false, blockSymbols);
                 System.arraycopy(symbols, blockSymbols, symbols, 0, symbolCount - blockSymbols);
@@ -312,22 +335,32 @@ public final class Deflate {
         }
     }
 
-    /** Bits the symbols would take with ideal codes (entropy); StrictMath keeps it the same on every JVM. */
-    private static double estimate(int[] lit, int[] dist) {
+    /**
+     * Bits the symbols would take with ideal codes (their entropy), in 16.16 fixed point: integer arithmetic,
+     * so every JVM decides alike, and cheap enough to run every 1,024 symbols.
+     */
+    private static long estimate(int[] lit, int[] dist) {
         return entropy(lit, 286) + entropy(dist, 30);
     }
 
-    private static double entropy(int[] freq, int n) {
+    private static long entropy(int[] freq, int n) {
         long total = 0;
-        double sum = 0;
+        long sum = 0;
         for (int i = 0; i < n; i++) {
             int f = freq[i];
             if (f != 0) {
                 total += f;
-                sum += f * StrictMath.log(f);
+                sum += (long) f * log2(f);
             }
         }
-        return total == 0 ? 0 : (total * StrictMath.log(total) - sum) / StrictMath.log(2);
+        return total == 0 ? 0 : total * log2((int) total) - sum;
+    }
+
+    /** log2(x) for x ≥ 1 in 16.16 fixed point, to within 1/256 of a bit. */
+    static int log2(int x) {
+        int e = 31 - Integer.numberOfLeadingZeros(x);
+        int m = (x << (31 - e) >>> 23) & 0xff;
+        return (e << 16) + LOG2_FRACTION[m];
     }
 
     /** Adds every position before {@code upTo} not yet in the hash chains (each needs 4 bytes before {@code end}). */
