@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # gzip encoders side by side on the same inputs, in one run: peel's own DEFLATE encoder (the one every gzip
 # layer is written with), the JDK's Deflater (zlib), GNU gzip and pigz — size and throughput per core.
-#   inputs: a tar of TREE (default /usr/lib) and the uncompressed tars of the java17 preset's layers (amd64),
-#   built from a fresh lock with the host's Debian mirror (skipped with a note when that fails).
+#   inputs: a tar of TREE (default /usr/lib); a tar of up to 300 jars of the local Maven repository (already
+#   compressed data, as in a Java application's layers); and the uncompressed tars of the java17 preset's
+#   layers (amd64), built from a fresh lock with the host's Debian mirror (skipped with a note when that fails).
 #   per core: input bytes / CPU seconds of one encoding thread (Java: by the thread's CPU clock, best of 3
 #   in one JVM for inputs under 1 GB, one pass over larger ones; gzip and pigz -p 1: user + sys of the
 #   process). Also wall time on every core for peel (its block-parallel stream) and pigz.
@@ -23,6 +24,11 @@ cores=$(nproc)
 inputs=()
 tar --sort=name -cf "$work/tree.tar" -C "$(dirname "$tree")" "$(basename "$tree")" 2>/dev/null || true
 inputs+=("$work/tree.tar")
+# Already-compressed data, what a Java application's dependency layer holds: the local Maven repository's jars.
+if [ -d "$HOME/.m2/repository" ]; then
+  find "$HOME/.m2/repository" -name '*.jar' -size +100k | sort | head -300 | tar -cf "$work/jars.tar" -T - 2>/dev/null || true
+  [ -s "$work/jars.tar" ] && inputs+=("$work/jars.tar")
+fi
 if (cd "$work" && "$root/peel" -q lock --cache "$work/cache" java17 --arch amd64 >/dev/null 2>&1 \
       && "$root/peel" -q build --cache "$work/cache" java17 --arch amd64 -o "$work/java17" >/dev/null 2>&1); then
   for b in "$work"/java17/blobs/sha256/*; do
