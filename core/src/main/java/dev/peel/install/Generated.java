@@ -57,7 +57,7 @@ final class Generated {
         StringBuilder k = new StringBuilder(FORMAT).append('\n').append(g).append('\n');
         from.forEach((n, p) -> k.append(n).append(' ').append(p.sha256()).append('\n'));
         k.append(usr.key()).append('\n').append(filter.key()).append('\n').append(epoch).append('\n')
-                .append(c.spelling()).append(' ').append(level);
+                .append(c.cacheKey(level));
         return Digest.of(k.toString().getBytes(StandardCharsets.UTF_8)).hex();
     }
 

@@ -489,7 +489,7 @@ public final class Installer implements AutoCloseable {
     private BlobLayer merged(List<PackageLayer> members) throws IOException {
         StringBuilder k = new StringBuilder("peel merged layer 1\n");
         members.forEach(m -> k.append(m.key()).append('\n'));
-        k.append(options.compression().spelling()).append(' ').append(options.level());
+        k.append(options.compression().cacheKey(options.level()));
         String key = Digest.of(k.toString().getBytes(StandardCharsets.UTF_8)).hex();
         var hit = Listing.cached(cache, "merged-layer", key);
         if (hit.isPresent()) {

@@ -38,7 +38,7 @@ public record PackageLayer(String name, String version, String arch, String sour
     /** The cache key of a package's layer: its .deb, the aliases, the epoch and the compression. */
     public static String key(String debSha256, MergedUsr usr, PathFilter filter, long epoch, Compression c, int level) {
         return Digest.of((FORMAT + "\n" + debSha256 + "\n" + usr.key() + "\n" + filter.key() + "\n" + epoch + "\n"
-                + c.spelling() + " " + level + "\n").getBytes(StandardCharsets.UTF_8)).hex();
+                + c.cacheKey(level) + "\n").getBytes(StandardCharsets.UTF_8)).hex();
     }
 
     /** The cached layer for this key, if both its listing and its blob are intact. */

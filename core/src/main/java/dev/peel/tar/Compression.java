@@ -1,6 +1,7 @@
 package dev.peel.tar;
 
 import com.github.luben.zstd.ZstdInputStream;
+import dev.peel.compress.Deflate;
 import com.github.luben.zstd.ZstdOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +34,14 @@ public enum Compression {
     /** The name users write: gzip, zstd, none. */
     public String spelling() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * What a cache key of a layer compressed this way must hold: the compression, the level, and for gzip the
+     * version of peel's encoder — its bytes are the layer's, so a layer cached by another encoder is not reused.
+     */
+    public String cacheKey(int level) {
+        return this == GZIP ? spelling() + " " + level + " " + Deflate.VERSION : spelling() + " " + level;
     }
 
     /** Parses gzip, zstd or none; null if not one of them. */

@@ -1,23 +1,22 @@
 package dev.peel.tar;
 
+import dev.peel.compress.Deflate;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
  * gzip in independent blocks, so several cores can compress one layer and the bytes stay the same
  * whatever the number of cores: the input is cut every {@link #BLOCK} bytes; each block is deflated on
- * its own, primed with the 32 KiB before it as dictionary, and ends with a sync flush (the last one
- * finishes the stream). That is one ordinary gzip member, as pigz writes. A stream shorter than one
- * block is exactly what a single Deflater writes.
+ * its own by peel's own encoder ({@link Deflate}), primed with the 32 KiB before it as dictionary, and ends
+ * with an empty stored block as a sync flush writes (the last one finishes the stream). That is one
+ * ordinary gzip member, as pigz writes; its bytes do not depend on the host's zlib or the JDK.
  *
  * <p>The header is fixed (no name, mtime 0, OS unknown) so output depends only on input and level.
  * At most {@code 2 × workers} blocks are in flight, so memory stays flat however large the layer.
@@ -26,7 +25,7 @@ public final class GzipOutputStream extends OutputStream {
     static final int BLOCK = 1 << 20;
     private static final int DICT = 32 * 1024;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
-    private static final ThreadLocal<Deflater[]> DEFLATERS = ThreadLocal.withInitial(() -> new Deflater[10]);
+    private static final ThreadLocal<Deflate[]> ENCODERS = ThreadLocal.withInitial(() -> new Deflate[10]);
 
     private final OutputStream out;
     private final int level;
@@ -36,9 +35,10 @@ public final class GzipOutputStream extends OutputStream {
     private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
     private final ArrayDeque<byte[]> spareOut = new ArrayDeque<>();
     private final CRC32 crc = new CRC32();
-    private byte[] block = new byte[BLOCK];
+    /** The block being filled, at {@code DICT}; the 32 KiB before it hold the end of the previous block. */
+    private byte[] block = newBlock();
     private int filled;
-    private byte[] dictionary;
+    private boolean first = true;
     private long inputSize;
     private boolean finished;
 
@@ -75,7 +75,7 @@ public final class GzipOutputStream extends OutputStream {
         inputSize += len;
         while (len > 0) {
             int n = Math.min(len, BLOCK - filled);
-            System.arraycopy(b, off, block, filled, n);
+            System.arraycopy(b, off, block, DICT + filled, n);
             filled += n;
             off += n;
             len -= n;
@@ -85,17 +85,22 @@ public final class GzipOutputStream extends OutputStream {
         }
     }
 
+    private static byte[] newBlock() {
+        return new byte[DICT + BLOCK + Deflate.SLACK];
+    }
+
     private void submit(boolean last) throws IOException {
         byte[] input = block;
         int length = filled;
-        byte[] dict = dictionary;
+        int history = first ? DICT : 0;
+        first = false;
         if (!last) {
-            dictionary = Arrays.copyOfRange(input, length - DICT, length);
-            block = spare.isEmpty() ? new byte[BLOCK] : spare.pop();
+            block = spare.isEmpty() ? newBlock() : spare.pop();
+            System.arraycopy(input, BLOCK, block, 0, DICT);
             filled = 0;
         }
         byte[] output = spareOut.isEmpty() ? null : spareOut.pop();
-        FutureTask<Compressed> task = new FutureTask<>(() -> deflate(input, length, dict, last, level, output));
+        FutureTask<Compressed> task = new FutureTask<>(() -> deflate(input, history, length, last, level, output));
         if (executor == null) {
             task.run();
         } else {
@@ -126,48 +131,14 @@ public final class GzipOutputStream extends OutputStream {
     record Compressed(byte[] bytes, int length, byte[] input) {
     }
 
-    static Compressed deflate(byte[] input, int length, byte[] dict, boolean last, int level, byte[] reuse) {
-        Deflater[] cache = DEFLATERS.get();
-        Deflater d = cache[level];
+    static Compressed deflate(byte[] input, int history, int length, boolean last, int level, byte[] reuse) {
+        Deflate[] cache = ENCODERS.get();
+        Deflate d = cache[level];
         if (d == null) {
-            d = cache[level] = new Deflater(level, true);
-        } else {
-            d.reset();
+            d = cache[level] = new Deflate(level);
         }
-        if (dict != null) {
-            d.setDictionary(dict);
-        }
-        d.setInput(input, 0, length);
-        // Deflate's worst case is a few bytes per 16 KiB stored block over the input; room for that and
-        // the flush markers means one pass, no copies.
-        int room = length + (length >> 10) + 1024;
-        byte[] out = reuse != null && reuse.length >= room ? reuse : new byte[room];
-        int n = 0;
-        if (last) {
-            d.finish();
-            while (!d.finished()) {
-                n += d.deflate(out, n, out.length - n, Deflater.NO_FLUSH);
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, out.length * 2);
-                }
-            }
-        } else {
-            while (!d.needsInput()) {
-                n += d.deflate(out, n, out.length - n, Deflater.NO_FLUSH);
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, out.length * 2);
-                }
-            }
-            int k;
-            do {
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, out.length * 2);
-                }
-                k = d.deflate(out, n, out.length - n, Deflater.SYNC_FLUSH);
-                n += k;
-            } while (n == out.length);
-        }
-        return new Compressed(out, n, input);
+        byte[] out = d.encode(input, history, DICT, DICT + length, last, reuse);
+        return new Compressed(out, d.length(), input);
     }
 
     /** Writes the rest of the stream and the trailer; does not close the underlying stream. */

@@ -2,6 +2,8 @@ package dev.peel.tar;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.peel.testing.Tools;
 import java.io.ByteArrayOutputStream;
@@ -76,15 +78,18 @@ class GzipOutputStreamTest {
     }
 
     @Test
-    void lessThanABlockIsExactlyWhatOneDeflaterWrites() throws Exception {
+    void lessThanABlockIsOneDeflateStreamWithoutAFlushMarker() throws Exception {
         byte[] data = "a small layer ".repeat(5000).getBytes();
         byte[] z = gzip(data, 6);
-        java.util.zip.Deflater d = new java.util.zip.Deflater(6, true);
-        d.setInput(data);
-        d.finish();
-        byte[] buf = new byte[data.length];
-        int n = d.deflate(buf);
-        assertArrayEquals(Arrays.copyOf(buf, n), Arrays.copyOfRange(z, 10, z.length - 8));
+        java.util.zip.Inflater inf = new java.util.zip.Inflater(true);
+        inf.setInput(z, 10, z.length - 18);
+        byte[] back = new byte[data.length];
+        assertEquals(data.length, inf.inflate(back));
+        assertTrue(inf.finished());
+        assertEquals(0, inf.getRemaining());
+        assertArrayEquals(data, back);
+        byte[] flush = {0, 0, (byte) 0xff, (byte) 0xff};
+        assertFalse(Arrays.equals(flush, Arrays.copyOfRange(z, z.length - 12, z.length - 8)), "no sync flush in a one-block stream");
     }
 
     @Test
