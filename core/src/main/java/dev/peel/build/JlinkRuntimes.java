@@ -89,8 +89,8 @@ final class JlinkRuntimes implements AutoCloseable {
                     }
                     String treeKey = key("jlink-runtime-1", jdk.sha256(), String.join(",", modules),
                             String.join(" ", jlink.options()), toolVersion);
-                    String layerKey = key("jlink-layer-1", treeKey, Long.toString(mtime), compression.spelling(),
-                            Integer.toString(level));
+                    // cacheKey holds the gzip encoder's version: a layer another encoder wrote is not reused.
+                    String layerKey = key("jlink-layer-1", treeKey, Long.toString(mtime), compression.cacheKey(level));
                     BlobLayer cached = cachedLayer(host.cache(), layerKey);
                     if (cached != null) {
                         out.byArch.put(arch, new Runtime(arch, jdk, modules, cached));
