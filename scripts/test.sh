@@ -3,7 +3,8 @@
 # skopeo, umoci and podman (OCI tools), busybox-static (a static binary the built images run), util-linux's
 # unshare (user namespaces), GNU tar, gzip, zstd, file, gnupg (signs test repositories) and dpkg (the
 # version-ordering oracle, dpkg-deb and dpkg-query for package contents), apt (the resolution oracle) and
-# xz-utils (peel decodes xz with it when present; the tests compare it with the Java decoder) and g++ (a C++
+# xz-utils (peel decodes xz with it when present; the tests compare it with the Java decoder), gcc (builds the
+# libz shim the zlib-independence test preloads) and g++ (a C++
 # program the cc preset runs), docker-registry (Debian's distribution registry, started on loopback by the
 # registry tests), nginx-light (serves static registries in tests) and openssl (the test token issuer's
 # certificate), nodejs and npm (when no node is on PATH). Then the npm packages the tests use as independent
@@ -11,7 +12,7 @@
 # oracles/npm/node_modules. Needs root (or sudo) to install, and root to run the user-namespace tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-packages=(skopeo umoci podman busybox-static util-linux tar gzip zstd xz-utils file gnupg dpkg apt g++ docker-registry nginx-light openssl)
+packages=(skopeo umoci podman busybox-static util-linux tar gzip zstd xz-utils file gnupg dpkg apt gcc g++ docker-registry nginx-light openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
