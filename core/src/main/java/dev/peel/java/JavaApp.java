@@ -229,7 +229,7 @@ public final class JavaApp {
                 if (!group.groups().isEmpty()) {
                     for (String id : groupIds(l.path())) {
                         for (String glob : group.groups()) {
-                            if (groupGlob(glob).matcher(id).matches()) {
+                            if (groupMatches(glob, id)) {
                                 return g;
                             }
                         }
@@ -498,13 +498,6 @@ public final class JavaApp {
             return List.copyOf(out);
         }
 
-        static Pattern groupGlob(String glob) {
-            StringBuilder re = new StringBuilder();
-            for (char c : glob.toCharArray()) {
-                re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-            }
-            return Pattern.compile(re.toString());
-        }
 
         void add(LayerTree t, TarEntry e, Position at) throws SpecException, IOException {
             try {
@@ -523,6 +516,15 @@ public final class JavaApp {
                 throw new SpecException(java.at(), c.getMessage());
             }
         }
+    }
+
+    /** Whether a Maven groupId matches a {@code java.layers} groups glob: '*' any characters, '?' one. */
+    public static boolean groupMatches(String glob, String groupId) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.matches(re.toString(), groupId);
     }
 
     /** A word of a JDK argument file: quoted when it holds whitespace, quotes, '#' or backslashes. */

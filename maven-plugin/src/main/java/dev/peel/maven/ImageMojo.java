@@ -268,7 +268,7 @@ abstract class ImageMojo extends AbstractMojo {
                 // Maven knows each artifact's groupId: its jars are named, so a jar without pom.properties goes along.
                 List<String> files = new ArrayList<>(g.files);
                 for (Artifact a : project.getArtifacts()) {
-                    if (a.getFile() != null && g.groups.stream().anyMatch(glob -> groupMatches(glob, a.getGroupId()))
+                    if (a.getFile() != null && g.groups.stream().anyMatch(glob -> dev.peel.java.JavaApp.groupMatches(glob, a.getGroupId()))
                             && !files.contains(a.getFile().getName())) {
                         files.add(a.getFile().getName());
                     }
@@ -430,15 +430,6 @@ abstract class ImageMojo extends AbstractMojo {
         return first.contains(".") || first.contains(":") || first.equals("localhost");
     }
 
-    /** A groupId glob: '*' any characters, '?' one. */
-    static boolean groupMatches(String glob, String groupId) {
-        StringBuilder re = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            re.append(c == '*' ? ".*" : c == '?' ? "." : java.util.regex.Pattern.quote(String.valueOf(c)));
-        }
-        return groupId.matches(re.toString());
-    }
-
     /** project.build.outputTimestamp as an instant (ISO-8601 or seconds), or null. */
     String created() throws MojoFailureException {
         if (outputTimestamp == null || outputTimestamp.isBlank() || outputTimestamp.length() <= 1) {
@@ -476,10 +467,8 @@ abstract class ImageMojo extends AbstractMojo {
      * found and none configured), which is skipped with a notice so that a reactor's root builds its applications.
      */
     String build(Spec spec, Outputs outputs) throws MojoExecutionException, MojoFailureException {
-        Map<String, String> env = System.getenv();
-        Cache c = Cache.at(cache == null ? null : cache.toPath(), env);
         BuildOptions options = new BuildOptions(OptionalLong.empty(), null, null, tags.isEmpty() ? List.of("latest") : tags,
-                null, new BuildOptions.Host(c, env, Path.of("/etc/apt"), w -> getLog().warn("peel: " + w), Instant.now()));
+                null, host());
         try {
             Build.Result r = new Build(spec, options).run(outputs);
             String digest = r.digest().toString();
