@@ -11,7 +11,10 @@ import java.nio.file.Path;
 /**
  * xz decompression: by the system's {@code xz} when there is one (liblzma decodes about 1.6× faster than
  * the pure-Java decoder, and Debian's indexes and packages are mostly xz), else by org.tukaani.xz. Both
- * give the same bytes, and every byte is checked against a signed hash downstream anyway.
+ * give the same bytes, and every byte is checked against a signed hash downstream anyway. The system's
+ * {@code xz} runs with {@code --threads=0}: xz 5.4 decodes the blocks of a multi-block stream (what
+ * dpkg-deb writes for large packages, e.g. the JRE's 8 blocks) on every core, which takes the largest
+ * package off the cold build's critical path; older xz ignores the option when decompressing.
  */
 public final class Xz {
     private static final Path NATIVE = find();
@@ -38,7 +41,7 @@ public final class Xz {
         if (NATIVE == null || !useNative) {
             return new org.tukaani.xz.XZInputStream(new java.io.BufferedInputStream(compressed, 65536));
         }
-        Process p = new ProcessBuilder(NATIVE.toString(), "--decompress", "--stdout", "--quiet")
+        Process p = new ProcessBuilder(NATIVE.toString(), "--decompress", "--stdout", "--quiet", "--threads=0")
                 .redirectError(ProcessBuilder.Redirect.PIPE).start();
         Thread feeder = new Thread(() -> {
             try (OutputStream in = p.getOutputStream(); compressed) {
