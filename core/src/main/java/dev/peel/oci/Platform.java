@@ -32,6 +32,13 @@ public record Platform(String os, String architecture, String variant) implement
         return Optional.ofNullable(DEBIAN.get(debianArch));
     }
 
+    /** The Debian architecture name of this platform (amd64 for linux/amd64, armhf for linux/arm/v7), if known. */
+    public Optional<String> debianArch() {
+        return DEBIAN.entrySet().stream().filter(e -> e.getValue().equals(this)).map(java.util.Map.Entry::getKey).sorted()
+                .findFirst().or(() -> DEBIAN.entrySet().stream().filter(e -> matches(e.getValue())
+                        || e.getValue().matches(this)).map(java.util.Map.Entry::getKey).sorted().findFirst());
+    }
+
     /** The Debian architecture names peel knows, sorted. */
     public static java.util.SortedSet<String> debianArchs() {
         return new java.util.TreeSet<>(DEBIAN.keySet());
