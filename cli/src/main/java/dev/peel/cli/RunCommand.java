@@ -88,7 +88,14 @@ final class RunCommand implements Callable<Integer> {
                 extra.add(new Sandbox.Volume(box, Toolbox.MOUNT, true));
                 env = Container.env(c, extraEnv, hostname, user.home());
                 env = env.stream().map(kv -> kv.startsWith("PATH=") ? "PATH=" + Toolbox.MOUNT + "/bin:" + kv.substring(5) : kv).toList();
-                argv = cmd.isEmpty() ? List.of(Toolbox.MOUNT + "/bin/busybox", "sh") : cmd;
+                // busybox-static's shell runs its applets without links to them: a command after -- goes through it,
+                // so both busybox's tools and the image's programs (on PATH) can be named.
+                List<String> shell = new ArrayList<>(List.of(Toolbox.MOUNT + "/bin/busybox", "sh"));
+                if (!cmd.isEmpty()) {
+                    shell.addAll(List.of("-c", "exec \"$@\"", "sh"));
+                    shell.addAll(cmd);
+                }
+                argv = shell;
                 if (System.getenv("TERM") != null && env.stream().noneMatch(kv -> kv.startsWith("TERM="))) {
                     env = new ArrayList<>(env);
                     env.add("TERM=" + System.getenv("TERM"));
@@ -98,9 +105,9 @@ final class RunCommand implements Callable<Integer> {
                 env = Container.env(c, extraEnv, hostname, user.home());
             }
             String workdir = flags.workdir != null ? flags.workdir : c.workingDir();
-            if (!debug || !cmd.isEmpty()) {
+            if (!debug) {
                 String problem = Runs.missing(root, argv, env);
-                if (problem != null && !(debug && argv.get(0).startsWith(Toolbox.MOUNT + "/"))) {
+                if (problem != null) {
                     err.println("peel " + name + ": " + argv.get(0) + ": " + problem + " in " + o.display());
                     return problem.equals("not found") ? Runs.NOT_FOUND : Runs.NOT_EXECUTABLE;
                 }
