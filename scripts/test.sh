@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test. First installs, when missing, the real tools the tests use as oracles:
 # skopeo, umoci and podman (OCI tools), busybox-static (a static binary the built images run), util-linux's
-# unshare (user namespaces), GNU tar, gzip, zstd, file, gnupg (signs test repositories) and dpkg (the
+# unshare and bubblewrap (user namespaces; peel run's sandbox), GNU tar, gzip, zstd, file, gnupg (signs test repositories) and dpkg (the
 # version-ordering oracle, dpkg-deb and dpkg-query for package contents), apt (the resolution oracle) and
 # xz-utils (peel decodes xz with it when present; the tests compare it with the Java decoder), gcc (builds the
 # libz shim the zlib-independence test preloads) and g++ (a C++
@@ -12,7 +12,7 @@
 # oracles/npm/node_modules. Needs root (or sudo) to install, and root to run the user-namespace tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-packages=(skopeo umoci podman busybox-static util-linux tar gzip zstd xz-utils file gnupg dpkg apt gcc g++ docker-registry nginx-light openssl)
+packages=(skopeo umoci podman busybox-static util-linux bubblewrap tar gzip zstd xz-utils file gnupg dpkg apt gcc g++ docker-registry nginx-light openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

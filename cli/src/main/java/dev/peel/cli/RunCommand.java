@@ -134,6 +134,10 @@ final class RunCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ExitCodes.INTERRUPTED;
+        } catch (java.nio.file.FileSystemException e) {
+            err.println("peel " + name + ": " + e.getFile() + ": " + (e.getReason() != null ? e.getReason()
+                    : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase()));
+            return Runs.CANNOT_RUN;
         } catch (Exception e) {
             err.println("peel " + name + ": " + image + ": " + e.getMessage());
             return Runs.CANNOT_RUN;
