@@ -244,12 +244,24 @@ final class Runs {
             return dir;
         }
         Path runs = Files.createDirectories(cache.root().resolve("run"));
-        return Files.createTempDirectory(runs, "c-");
+        Path state = Files.createTempDirectory(runs, "c-");
+        // Held while the container runs: peel cache prune leaves a locked folder alone. Released when peel exits.
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(state.resolve("lock"),
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+        ch.lock();
+        LOCKS.put(state, ch);
+        return state;
     }
+
+    private static final java.util.Map<Path, java.nio.channels.FileChannel> LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Removes a run's state, or with --keep leaves its upper folder and says where. */
     static void finish(Path state, String keep, PrintWriter err) {
         try {
+            java.nio.channels.FileChannel ch = LOCKS.remove(state);
+            if (ch != null) {
+                ch.close();
+            }
             if (keep == null) {
                 Unpacker.deleteTree(state);
             } else {

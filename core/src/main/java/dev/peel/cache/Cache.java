@@ -207,6 +207,12 @@ public final class Cache {
     private record Entry(String kind, Path path, long size, java.time.Instant used) {
     }
 
+    /**
+     * Kinds whose entries are folders (an unpacked image, the debug toolbox, a running container's overlay):
+     * each is one entry, used when its {@code complete} marker (or the folder) was last touched, removed whole.
+     */
+    private static final java.util.Set<String> TREES = java.util.Set.of("rootfs", "toolbox", "run");
+
     private List<Entry> entries() throws IOException {
         List<Entry> out = new java.util.ArrayList<>();
         if (!Files.isDirectory(root)) {
@@ -215,6 +221,10 @@ public final class Cache {
         try (java.util.stream.Stream<Path> kinds = Files.list(root)) {
             for (Path k : kinds.sorted().toList()) {
                 if (!Files.isDirectory(k, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (TREES.contains(k.getFileName().toString())) {
+                    trees(k, out);
                     continue;
                 }
                 try (java.util.stream.Stream<Path> files = Files.walk(k)) {
@@ -233,6 +243,96 @@ public final class Cache {
         return out;
     }
 
+    private static void trees(Path kind, List<Entry> out) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(kind)) {
+            for (Path t : s.sorted().toList()) {
+                try {
+                    var a = Files.readAttributes(t, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    Path marker = t.resolve("complete");
+                    java.time.Instant used = Files.isRegularFile(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            ? Files.getLastModifiedTime(marker).toInstant() : a.lastModifiedTime().toInstant();
+                    long[] size = {a.size()};
+                    if (a.isDirectory()) {
+                        Files.walkFileTree(t, new java.nio.file.SimpleFileVisitor<>() {
+                            @Override
+                            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes fa) {
+                                size[0] += fa.size();
+                                return java.nio.file.FileVisitResult.CONTINUE;
+                            }
+
+                            @Override
+                            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+                                return java.nio.file.FileVisitResult.CONTINUE;
+                            }
+                        });
+                    }
+                    out.add(new Entry(kind.getFileName().toString(), t, size[0], used));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // Removed meanwhile.
+                }
+            }
+        }
+    }
+
+    /** Whether a container's overlay folder is in use: its run holds a lock on {@code lock} in it. */
+    private static boolean running(Path state) {
+        Path lock = state.resolve("lock");
+        if (!Files.isRegularFile(lock, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Removes an entry: a file, or a folder entry whole (its folders made writable first, links never followed). */
+    private static boolean delete(Path p) throws IOException {
+        if (!Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return Files.deleteIfExists(p);
+        }
+        // Renamed first, so a half-removed tree is never taken for a complete one.
+        Path doomed = p.resolveSibling(".doomed-" + p.getFileName() + "-" + System.nanoTime());
+        try {
+            Files.move(p, doomed, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+        Files.walkFileTree(doomed, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a)
+                    throws IOException {
+                Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
+                Files.delete(f);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(d);
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return true;
+    }
+
     /** What {@link #prune} removed. */
     public record Pruned(long entries, long bytes) {
     }
@@ -249,14 +349,18 @@ public final class Cache {
         long n = 0;
         long bytes = 0;
         for (Entry e : all) {
-            boolean leftover = e.path().getFileName().toString().startsWith(".") || e.path().getParent().getFileName().toString().equals("partial");
+            if (e.kind().equals("run") && running(e.path())) {
+                continue;
+            }
+            boolean leftover = e.path().getFileName().toString().startsWith(".") || e.path().getParent().getFileName().toString().equals("partial")
+                    || e.kind().equals("run");
             boolean old = olderThan != null && e.used().isBefore(now.minus(olderThan));
             boolean over = maxBytes != null && total > maxBytes;
             boolean staleLeftover = leftover && e.used().isBefore(now.minus(java.time.Duration.ofHours(1)));
             if ((leftover && !staleLeftover) || !(old || over || staleLeftover)) {
                 continue;
             }
-            if (Files.deleteIfExists(e.path())) {
+            if (delete(e.path())) {
                 n++;
                 bytes += e.size();
                 total -= e.size();
