@@ -105,7 +105,8 @@ final class RunCommand implements Callable<Integer> {
                 env = Container.env(c, extraEnv, hostname, user.home());
             }
             String workdir = flags.workdir != null ? flags.workdir : c.workingDir();
-            if (!debug) {
+            if (!debug && volumes.stream().noneMatch(v -> argv.get(0).equals(v.container())
+                    || argv.get(0).startsWith(v.container().endsWith("/") ? v.container() : v.container() + "/"))) {
                 String problem = Runs.missing(root, argv, env);
                 if (problem != null) {
                     err.println("peel " + name + ": " + argv.get(0) + ": " + problem + " in " + o.display());
