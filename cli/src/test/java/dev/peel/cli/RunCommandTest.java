@@ -244,6 +244,36 @@ class RunCommandTest {
         assertTrue(cmd.out().contains("VERSION_CODENAME=bookworm"), cmd.out());
     }
 
+    @Test
+    void anotherArchNeedsABinfmtHandlerAndUserNamespacesMustBeAllowed() throws Exception {
+        Path arm = dir.resolve("static-arm64");
+        CliRun.Result b = CliRun.peel(System.getenv(), "--cache", cache.toString(), "build", "static:debug", "--arch", "arm64",
+                "-o", arm.toString(), "-q");
+        assertEquals(0, b.exit(), b.all());
+        Out r = peel(false, null, "run", arm.toString(), "--", "/busybox/true");
+        if (Files.exists(Path.of("/proc/sys/fs/binfmt_misc/qemu-aarch64"))) {
+            assertEquals(0, r.exit(), r.err());
+        } else {
+            assertEquals(125, r.exit(), r.err());
+            assertTrue(r.err().contains("linux/arm64") && r.err().contains("binfmt_misc"), r.err());
+        }
+        // User namespaces switched off for everyone (root too): a clear message, nothing run. Root only, restored after.
+        Path max = Path.of("/proc/sys/user/max_user_namespaces");
+        if (testUser == null || !Files.isWritable(max)) {
+            return;
+        }
+        String was = Files.readString(max).strip();
+        try {
+            Files.writeString(max, "0");
+            Out off = peel(false, null, "--cache", dir.resolve("userns-off-cache").toString(), "run", python3.toString(),
+                    "--", "python3", "-c", "pass");
+            assertEquals(125, off.exit(), off.err());
+            assertTrue(off.err().contains("user namespace"), off.err());
+        } finally {
+            Files.writeString(max, was);
+        }
+    }
+
     private static String blobs(Path layout) throws IOException {
         try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
             return String.join(",", s.map(p -> p.getFileName().toString()).sorted().toList());
