@@ -20,8 +20,9 @@ import java.util.function.Predicate;
 /**
  * An image's file system as a container sees it, read from the layers without unpacking them: the merged tree
  * (whiteouts applied) of headers, and a file's bytes read from the layer that last wrote it. Paths are resolved as the
- * kernel would inside the container: symlinks followed (an absolute target from the image's root, {@code ..} stopping
- * there), a directory a deeper entry implies counted as one. Errors read as Go's os errors do
+ * kernel would inside the container, after cleaning the path lexically as container-structure-test does: symlinks
+ * followed (an absolute target from the image's root, {@code ..} stopping there), a directory a deeper entry implies
+ * counted as one. Errors read as Go's os errors do
  * ({@code lstat /x: no such file or directory}), since container-structure-test prints those.
  */
 public final class ImageFiles {
@@ -191,7 +192,9 @@ public final class ImageFiles {
     /** The canonical path {@code path} names, symlinks followed (the last one only if {@code followLast}). */
     private String resolve(String path, boolean followLast, String op) throws IOException {
         Deque<String> todo = new ArrayDeque<>();
-        for (String part : path.split("/")) {
+        // container-structure-test joins the path to the root with Go's filepath.Join, which cleans it lexically
+        // first: /lib/../etc is /etc even where /lib is a symlink. A link's own target is resolved as the kernel does.
+        for (String part : normalize(path).split("/")) {
             todo.addLast(part);
         }
         List<String> done = new ArrayList<>();
