@@ -78,7 +78,14 @@ final class TestCommand implements Callable<Integer> {
                 return ExitCodes.USAGE;
             }
             try (Transfer.Opened o = Transfer.open(e, e instanceof Endpoint.Remote ? registry.client(parent, err) : null)) {
-                run(Transfer.select(o, wanted).images(), suites, report);
+                List<Image> all = o.images();
+                List<Image> images = wanted == null ? all : all.stream().filter(i -> i.config().platform().matches(wanted)).toList();
+                if (images.isEmpty()) {
+                    err.println("peel test: no image for " + wanted + " in " + image + " (it has " + String.join(", ",
+                            all.stream().map(i -> i.config().platform().toString()).toList()) + ")");
+                    return ExitCodes.USAGE;
+                }
+                run(images, suites, report);
             }
         } catch (IOException | IllegalArgumentException ex) {
             return Failures.reportTransfer("test", ex, err);
