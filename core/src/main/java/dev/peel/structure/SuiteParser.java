@@ -18,7 +18,7 @@ import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
- * Reads a container-structure-test file (schema 2.0.0, YAML or JSON) into a {@link Suite}. Unknown keys are errors, as
+ * Reads a container-structure-test file (schema 2.0.0, YAML or JSON — a {@code .json} file may indent with tabs) into a {@link Suite}. Unknown keys are errors, as
  * container-structure-test's strict unmarshalling makes them; so is everything it would only find when running (a
  * test without a name, a regex that does not compile, an unknown isExecutableBy). Every error names file:line.
  * Booleans are read as YAML 1.1 reads them (container-structure-test's parser): {@code yes}/{@code no},
@@ -59,6 +59,11 @@ public final class SuiteParser {
             throw new SpecException(new Position(displayName, 0, 0), "the test file is not UTF-8 text");
         } catch (IOException e) {
             throw new SpecException(new Position(displayName, 0, 0), "cannot read the test file: " + e.getMessage());
+        }
+        if (file.getFileName() != null && file.getFileName().toString().endsWith(".json")) {
+            // JSON may indent with tabs, which YAML refuses; outside strings (JSON strings hold no raw tab) a tab is
+            // whitespace like a space, and one for one keeps every line and column.
+            text = text.replace('\t', ' ');
         }
         return new SuiteParser(displayName).suite(text, displayName);
     }

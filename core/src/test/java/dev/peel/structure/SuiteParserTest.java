@@ -39,6 +39,19 @@ class SuiteParserTest {
                 "an empty metadataTest is skipped, as CST skips it");
     }
 
+    @Test
+    void jsonFilesMayIndentWithTabs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("t.json");
+        java.nio.file.Files.writeString(f, "{\n\t\"schemaVersion\": \"2.0.0\",\n\t\"fileExistenceTests\": [\n"
+                + "\t\t{\"name\": \"m\", \"path\": \"/etc/motd\", \"uid\": 0}\n\t]\n}\n");
+        assertEquals(new Suite.FileExistenceTest("m", "/etc/motd", true, null, 0L, null, null),
+                SuiteParser.parse(f, "t.json").fileExistenceTests().get(0));
+        java.nio.file.Files.writeString(f, "{\n\t\"schemaVersion\": \"2.0.0\",\n\t\"fileExistenceTests\": [\n"
+                + "\t\t{\"name\": \"m\", \"path\": \"/etc/motd\", \"uid\": \"x\"}\n\t]\n}\n");
+        SpecException e = assertThrows(SpecException.class, () -> SuiteParser.parse(f, "t.json"));
+        assertTrue(e.getMessage().startsWith("t.json:4:45: fileExistenceTests[0].uid must be a whole number"), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
             unknown key      | "schemaVersion: 2.0.0\\nfileExistenceTests:\\n  - {name: a, path: /a, shouldexist: true}\\n" | t.yaml:3:25: unknown key 'shouldexist' in fileExistenceTests[0]
