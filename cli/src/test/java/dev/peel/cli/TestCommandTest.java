@@ -38,7 +38,7 @@ class TestCommandTest {
         all.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), CliRun.env(tmp, "cache"), all.toArray(String[]::new));
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -368,6 +368,28 @@ class TestCommandTest {
         Run none = peel("build", tmp.resolve("base.yaml").toString(), "-o", tmp.resolve("out/none").toString(), "--test");
         assertEquals(2, none.exit());
         assertTrue(none.err().contains("--test runs the tests the spec lists under tests:"), none.err());
+    }
+
+    @Test
+    void readsDockerArchivesAndRegistriesToo() throws Exception {
+        Path t = write("registry.yaml", PASSING);
+        Path tar = tmp.resolve("out/app-docker.tar");
+        Run b = peel("build", tmp.resolve("app.yaml").toString(), "--docker-tar", tar.toString(), "--platform", "arm64", "-q");
+        assertEquals(0, b.exit(), b.err());
+        Run d = peel("test", tar.toString(), t.toString());
+        assertEquals(0, d.exit(), d.out() + d.err());
+        assertTrue(d.out().contains("Passes:      14\nFailures:    0\n"), d.out());
+
+        try (dev.peel.testing.RegistryServer registry = dev.peel.testing.RegistryServer.start(tmp.resolve("registry"))) {
+            String ref = registry.host() + "/tests/app:1";
+            Run p = peel("push", app, ref, "-q");
+            assertEquals(0, p.exit(), p.err());
+            Run r = peel("test", ref, t.toString(), "--platform", "linux/amd64");
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("Passes:      14\nFailures:    0\n"), r.out());
+            Run missing = peel("test", registry.host() + "/tests/nothing:1", t.toString());
+            assertEquals(4, missing.exit(), "a registry's not-found keeps its exit code: " + missing.err());
+        }
     }
 
     @Test
