@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * counted as one. Errors read as Go's os errors do
  * ({@code lstat /x: no such file or directory}), since container-structure-test prints those.
  */
-public final class ImageFiles {
+final class ImageFiles {
     private static final long MAX_READ = 256L * 1024 * 1024;
     private static final int MAX_LINKS = 40;
 
@@ -45,7 +45,7 @@ public final class ImageFiles {
      * Reads the layers bottom to top; the bytes of regular files whose path (no leading '/') {@code keep} accepts are
      * kept on the way, so reading them later costs no second pass.
      */
-    public static ImageFiles read(List<? extends Layer> layers, Predicate<String> keep) throws IOException {
+    static ImageFiles read(List<? extends Layer> layers, Predicate<String> keep) throws IOException {
         TreeMap<String, TarReader.Header> tree = new TreeMap<>();
         Map<String, Integer> layerOf = new HashMap<>();
         ImageFiles files = new ImageFiles(layers, tree, layerOf);
@@ -63,13 +63,13 @@ public final class ImageFiles {
     }
 
     /** The entry a path names, its last component not followed (Go's os.Lstat); a hard link shows its file's header. */
-    public TarReader.Header lstat(String path) throws IOException {
+    TarReader.Header lstat(String path) throws IOException {
         String at = resolve(path, false, "lstat");
         return header(at);
     }
 
     /** A regular file's bytes, symlinks followed (Go's os.ReadFile). */
-    public byte[] readFile(String path) throws IOException {
+    byte[] readFile(String path) throws IOException {
         String at = resolve(path, true, "open");
         TarReader.Header h = header(at);
         if (h.isDirectory()) {
@@ -82,7 +82,7 @@ public final class ImageFiles {
     }
 
     /** The names in a directory, symlinks to it followed (Go's os.ReadDir), sorted. */
-    public List<String> readDir(String path) throws IOException {
+    List<String> readDir(String path) throws IOException {
         String at = resolve(path, true, "open");
         if (!header(at).isDirectory()) {
             throw new IOException("readdirent " + display(path) + ": not a directory");
@@ -100,7 +100,7 @@ public final class ImageFiles {
     }
 
     /** Loads the bytes of these files (symlinks followed) in one pass over each layer that holds any of them. */
-    public void prefetch(Collection<String> paths) throws IOException {
+    void prefetch(Collection<String> paths) throws IOException {
         Map<Integer, Map<Long, String>> wanted = new TreeMap<>();
         for (String p : paths) {
             String at;
