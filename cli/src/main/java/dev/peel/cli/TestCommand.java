@@ -78,7 +78,8 @@ final class TestCommand implements Callable<Integer> {
                 return ExitCodes.USAGE;
             }
             try (Transfer.Opened o = Transfer.open(e, e instanceof Endpoint.Remote ? registry.client(parent, err) : null)) {
-                List<Image> all = o.images();
+                // An index's attestation entries (buildx's, platform unknown/unknown) hold no file system to test.
+                List<Image> all = o.images().stream().filter(i -> !"unknown".equals(i.config().os())).toList();
                 List<Image> images = wanted == null ? all : all.stream().filter(i -> i.config().platform().matches(wanted)).toList();
                 if (images.isEmpty()) {
                     err.println("peel test: no image for " + wanted + " in " + image + " (it has " + String.join(", ",

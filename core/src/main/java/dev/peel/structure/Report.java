@@ -51,6 +51,7 @@ public final class Report {
                 out.println("Error: " + e);
             }
         }
+        out.flush();
     }
 
     public int passes() {
@@ -94,6 +95,7 @@ public final class Report {
         out.println("Total tests: " + total);
         out.println();
         out.println(passed() ? "PASS" : "FAIL");
+        out.flush();
     }
 
     /**
