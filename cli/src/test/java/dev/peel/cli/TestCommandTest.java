@@ -370,6 +370,49 @@ class TestCommandTest {
         assertTrue(none.err().contains("--test runs the tests the spec lists under tests:"), none.err());
     }
 
+    /** Debian packages made by dpkg-deb, served from a signed file: repository, installed by peel build. */
+    @Test
+    void debianLicenseTestsReadTheInstalledPackagesCopyrightFiles() throws Exception {
+        dev.peel.testing.DebRepo repo = new dev.peel.testing.DebRepo(tmp.resolve("repo"));
+        List<dev.peel.testing.DebRepo.Deb> debs = List.of(
+                repo.deb("libgood", "1.0-1", "amd64", Map.of(), Map.of("usr/lib/libgood.so.1", "good",
+                        "usr/share/doc/libgood/copyright", "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+                                + "License: MIT\n")),
+                repo.deb("libbad", "2.0-1", "amd64", Map.of(), Map.of("usr/lib/libbad.so.2", "bad",
+                        "usr/share/doc/libbad/copyright", "License: AGPL-3.0-or-later\n")),
+                repo.deb("nodoc", "1.0-1", "amd64", Map.of(), Map.of("usr/share/doc/nodoc/README", "no copyright here\n")));
+        repo.suite("stable", List.of("amd64"), debs);
+        Files.copy(repo.keyring(), tmp.resolve("repo.asc"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String sources = "archs: [amd64]\ndebian:\n  suite: stable\n  sources:\n    - {url: \"" + repo.url()
+                + "\", suites: [stable], keyring: repo.asc}\n  resolve: explicit\n";
+        write("good-debs.yaml", sources + "  packages: [libgood]\n");
+        write("all-debs.yaml", sources + "  packages: [libgood, libbad, nodoc]\n");
+        Path licenses = write("licenses.yaml", """
+                schemaVersion: 2.0.0
+                licenseTests:
+                  - debian: true
+                fileExistenceTests:
+                  - {name: status, path: /var/lib/dpkg/status.d/libgood, permissions: -rw-r--r--, uid: 0}
+                fileContentTests:
+                  - {name: control, path: /var/lib/dpkg/status.d/libgood, expectedContents: ['(?m)^Version: 1\\.0-1$']}
+                """);
+        Run g = peel("build", tmp.resolve("good-debs.yaml").toString(), "-o", tmp.resolve("out/good-debs").toString(), "-q");
+        assertEquals(0, g.exit(), g.err());
+        Run pass = peel("test", tmp.resolve("out/good-debs").toString(), licenses.toString());
+        assertEquals(0, pass.exit(), pass.out() + pass.err());
+        assertTrue(pass.out().contains("Passes:      3\nFailures:    0\n"), pass.out());
+
+        Run a = peel("build", tmp.resolve("all-debs.yaml").toString(), "-o", tmp.resolve("out/all-debs").toString(), "-q");
+        assertEquals(0, a.exit(), a.err());
+        Run fail = peel("test", tmp.resolve("out/all-debs").toString(), licenses.toString());
+        assertEquals(1, fail.exit(), fail.out());
+        assertEquals(List.of("--- FAIL",
+                "Error: Invalid license for /usr/share/doc/libbad/copyright, license contains AGPL",
+                "Error: Error reading license file for nodoc: lstat /usr/share/doc/nodoc/copyright: no such file or directory",
+                "Error: Error reading license file for /usr/share/doc/nodoc/copyright: open /usr/share/doc/nodoc/copyright:"
+                        + " no such file or directory"), outcomes(fail.out()).get("License Test"));
+    }
+
     @Test
     void readsDockerArchivesAndRegistriesToo() throws Exception {
         Path t = write("registry.yaml", PASSING);
