@@ -376,7 +376,7 @@ class TestCommandTest {
         dev.peel.testing.DebRepo repo = new dev.peel.testing.DebRepo(tmp.resolve("repo"));
         List<dev.peel.testing.DebRepo.Deb> debs = List.of(
                 repo.deb("libgood", "1.0-1", "amd64", Map.of(), Map.of("usr/lib/libgood.so.1", "good",
-                        "usr/share/doc/libgood/copyright", "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+                        "usr/share/doc/libgood/copyright", "Files: *\n"
                                 + "License: MIT\n")),
                 repo.deb("libbad", "2.0-1", "amd64", Map.of(), Map.of("usr/lib/libbad.so.2", "bad",
                         "usr/share/doc/libbad/copyright", "License: AGPL-3.0-or-later\n")),
