@@ -91,6 +91,12 @@ final class BuildCommand implements Callable<Integer> {
                     + "(OCI referrers with sigstore bundles) or both (default).")
     String signFormat;
 
+    @Option(names = "--test",
+            description = "After the build, run the spec's tests: (container-structure-test files) against every built "
+                    + "platform; any failure fails the build (exit 1) before anything is pushed or signed. The written "
+                    + "outputs stay for a look.")
+    boolean test;
+
     @CommandLine.Mixin
     RegistryFlags registry;
 
@@ -195,6 +201,18 @@ final class BuildCommand implements Callable<Integer> {
             if (!archs.isEmpty()) {
                 s = s.withArchs(new ArrayList<>(new java.util.LinkedHashSet<>(archs)));
             }
+            List<dev.peel.structure.Suite> suites = new ArrayList<>();
+            if (test) {
+                if (s.tests().isEmpty()) {
+                    done(progress);
+                    err.println("peel build: --test runs the tests the spec lists under tests:, and " + spec + " lists none");
+                    return ExitCodes.USAGE;
+                }
+                // Read before building: a broken test file should not cost a build.
+                for (Spec.Located t : s.tests()) {
+                    suites.add(dev.peel.structure.SuiteParser.parse(t.path(), t.path().toString()));
+                }
+            }
             BuildOptions options = new BuildOptions(sde, c, level, tags, progress, new BuildOptions.Host(parent.cache(),
                     System.getenv(), Path.of("/etc/apt"), w -> {
                         done(progress);
@@ -230,6 +248,13 @@ final class BuildCommand implements Callable<Integer> {
                         }
                     }
                 }
+                if (test) {
+                    Path tested = layoutOut != null ? layoutOut : ociTar != null ? ociTar : dockerTar;
+                    int code = runTests(tested, suites, err);
+                    if (code != ExitCodes.OK) {
+                        return code;
+                    }
+                }
                 if (pushRef != null) {
                     int code = push(pushRef, layoutOut, r, out, err);
                     if (code != ExitCodes.OK) {
@@ -263,6 +288,30 @@ final class BuildCommand implements Callable<Integer> {
             done(progress);
             return Failures.reportTransfer("build", e, err);
         }
+    }
+
+    /**
+     * Runs the spec's tests against every platform of what was just written; the report goes to stderr (stdout holds
+     * the digest), unless -q; with -q only when a test failed.
+     */
+    private int runTests(Path written, List<dev.peel.structure.Suite> suites, PrintWriter err) throws java.io.IOException {
+        java.io.StringWriter text = new java.io.StringWriter();
+        dev.peel.structure.Report report = new dev.peel.structure.Report(new PrintWriter(text));
+        try (dev.peel.build.Transfer.Opened o = dev.peel.build.Transfer.open(new dev.peel.build.Endpoint.Local(written, null,
+                java.nio.file.Files.isRegularFile(written)), null)) {
+            TestCommand.run(o.images(), suites, report);
+        }
+        report.summary();
+        if (!parent.quiet || !report.passed()) {
+            err.print(text);
+            err.flush();
+        }
+        if (!report.passed()) {
+            err.println("peel build: " + report.failures() + " of " + (report.passes() + report.failures())
+                    + " structure tests failed" + (push != null ? "; nothing pushed" : "") + " (the image is at " + written + ")");
+            return ExitCodes.FAILED;
+        }
+        return ExitCodes.OK;
     }
 
     /** Pushes the layout just built: the reference's tag and every --tag (latest when neither is given). */

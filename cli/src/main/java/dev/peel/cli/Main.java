@@ -27,6 +27,7 @@ public final class Main {
         m.put("cache", CacheCommand::new);
         m.put("presets", PresetsCommand::new);
         m.put("check", CheckCommand::new);
+        m.put("test", TestCommand::new);
         m.put("push", PushCommand::new);
         m.put("pull", PullCommand::new);
         m.put("copy", CopyCommand::new);

@@ -18,17 +18,18 @@ import java.util.SortedMap;
  * @param compression null when the spec does not say (then gzip)
  * @param layeringBudget null for a layer per package, else the most package layers the image may have
  * @param java null, or the Java application to put on the base (its layers, classpath and entrypoint)
+ * @param tests container-structure-test files {@code peel build --test} runs against each built platform
  */
 public record Spec(Path file, String displayName, List<String> archs, Base base, Instant created,
                    Compression compression, List<FileSpec> files, Accounts accounts, List<String> entrypoint,
                    List<String> cmd, Map<String, String> env, String workdir, List<String> ports,
                    SortedMap<String, String> labels, SortedMap<String, String> annotations, Debian debian,
-                   Integer layeringBudget, Generate generate, Java java) {
+                   Integer layeringBudget, Generate generate, Java java, List<Located> tests) {
 
     /** The same spec for other archs (the CLI's --arch). */
     public Spec withArchs(List<String> other) {
         return new Spec(file, displayName, List.copyOf(other), base, created, compression, files, accounts, entrypoint, cmd, env,
-                workdir, ports, labels, annotations, debian, layeringBudget, generate, java);
+                workdir, ports, labels, annotations, debian, layeringBudget, generate, java, tests);
     }
 
     /** An image the spec builds on, as written at {@code at}. */

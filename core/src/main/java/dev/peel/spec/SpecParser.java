@@ -30,7 +30,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
 /** Reads and validates a spec file; every problem is a {@link SpecException} with file:line. */
 public final class SpecParser {
     private static final Set<String> TOP = Set.of("archs", "base", "created", "compression", "files", "accounts",
-            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate", "java");
+            "entrypoint", "cmd", "env", "workdir", "ports", "labels", "annotations", "debian", "layering", "generate", "java",
+            "tests");
     private static final Set<String> JAVA_KEYS = Set.of("jar", "classes", "resources", "dependencies",
             "project-dependencies", "main-class", "jvm-flags", "args", "app-root", "layers", "permissions", "runtime", "version",
             "modules");
@@ -276,8 +277,17 @@ public final class SpecParser {
                 cmd = ownCmd ? cmd : null;
             }
 
+            List<Spec.Located> tests = new ArrayList<>();
+            if (present(top, "tests")) {
+                List<Node> items = y.sequence(top.get("tests"), "tests");
+                for (int i = 0; i < items.size(); i++) {
+                    tests.add(testFile(items.get(i), "tests[" + i + "]"));
+                }
+            }
+
             return new Spec(file, name, List.copyOf(archs), base, created, compression, List.copyOf(files), accounts,
-                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget, generate, java);
+                    entrypoint, cmd, env, workdir, List.copyOf(ports), labels, annotations, debian, budget, generate, java,
+                    List.copyOf(tests));
         }
 
         private static Node keyNode(Node root, String key) {
@@ -517,6 +527,22 @@ public final class SpecParser {
             }
             if (!Files.isReadable(p)) {
                 throw new SpecException(y.at(n), what + " '" + written + "' is not readable (" + p + ")");
+            }
+            return new Spec.Located(p, y.at(n));
+        }
+
+        /** A container-structure-test file {@code peel build --test} runs, relative to the spec's folder. */
+        private Spec.Located testFile(Node n, String what) throws SpecException {
+            String written = y.string(n, what);
+            Path p;
+            try {
+                p = dir.resolve(written).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new SpecException(y.at(n), what + " '" + written + "' is not a usable file name: " + e.getReason());
+            }
+            if (!Files.isRegularFile(p)) {
+                throw new SpecException(y.at(n), what + " '" + written + "' is not a file (looked for " + p + ")",
+                        "paths are relative to the spec's folder; each names a container-structure-test file (schemaVersion: 2.0.0)");
             }
             return new Spec.Located(p, y.at(n));
         }

@@ -19,19 +19,19 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Typed reading of a YAML node tree with positions. Scalars are read as the text written, so
+ * Typed reading of a YAML node tree with positions (the spec's and the structure tests' parsers). Scalars are read as the text written, so
  * {@code mode: 0644} stays "0644" and {@code no} stays "no"; whether a scalar is a number is decided
  * by the field, not by a YAML schema.
  */
-final class Yaml {
+public final class Yaml {
     private final String file;
 
-    Yaml(String file) {
+    public Yaml(String file) {
         this.file = file;
     }
 
     /** The document's root node, or empty for an empty document. */
-    Optional<Node> compose(String text) throws SpecException {
+    public Optional<Node> compose(String text) throws SpecException {
         LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true)
                 .setMaxAliasesForCollections(20).build();
         try {
@@ -45,16 +45,16 @@ final class Yaml {
     }
 
     /** Where a mark is: in this file, or in the preset a merged node came from (its label). */
-    Position at(Mark m) {
+    public Position at(Mark m) {
         String name = m.getName() == null || m.getName().isEmpty() ? file : m.getName();
         return new Position(name, m.getLine() + 1, m.getColumn() + 1);
     }
 
-    Position at(Node n) {
+    public Position at(Node n) {
         return n.getStartMark().map(this::at).orElse(new Position(file, 0, 0));
     }
 
-    static boolean isNull(Node n) {
+    public static boolean isNull(Node n) {
         return n instanceof ScalarNode s && s.getTag().equals(Tag.NULL) && s.isPlain();
     }
 
@@ -62,7 +62,7 @@ final class Yaml {
      * A mapping's entries by key, in order; unknown keys and duplicates are errors naming the key, with a
      * "did you mean" hint.
      */
-    Map<String, Node> mapping(Node n, String what, Set<String> known) throws SpecException {
+    public Map<String, Node> mapping(Node n, String what, Set<String> known) throws SpecException {
         if (!(n instanceof MappingNode m)) {
             throw new SpecException(at(n), what + " must be a mapping (key: value), not " + describe(n));
         }
@@ -84,7 +84,7 @@ final class Yaml {
     }
 
     /** A mapping with free keys and string values (env, labels, annotations). */
-    Map<String, String> stringMap(Node n, String what) throws SpecException {
+    public Map<String, String> stringMap(Node n, String what) throws SpecException {
         Map<String, Node> m = mapping(n, what, null);
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, Node> e : m.entrySet()) {
@@ -93,7 +93,7 @@ final class Yaml {
         return out;
     }
 
-    List<Node> sequence(Node n, String what) throws SpecException {
+    public List<Node> sequence(Node n, String what) throws SpecException {
         if (!(n instanceof SequenceNode s)) {
             throw new SpecException(at(n), what + " must be a list, not " + describe(n),
                     "write a list as [a, b] or as lines starting with '- '");
@@ -101,7 +101,7 @@ final class Yaml {
         return s.getValue();
     }
 
-    List<String> stringList(Node n, String what) throws SpecException {
+    public List<String> stringList(Node n, String what) throws SpecException {
         List<String> out = new ArrayList<>();
         List<Node> items = sequence(n, what);
         for (int i = 0; i < items.size(); i++) {
@@ -110,14 +110,14 @@ final class Yaml {
         return out;
     }
 
-    String string(Node n, String what) throws SpecException {
+    public String string(Node n, String what) throws SpecException {
         if (!(n instanceof ScalarNode s) || isNull(n)) {
             throw new SpecException(at(n), what + " must be a string, not " + describe(n));
         }
         return s.getValue();
     }
 
-    long integer(Node n, String what, long max) throws SpecException {
+    public long integer(Node n, String what, long max) throws SpecException {
         String s = string(n, what);
         if (!s.matches("[0-9]{1,10}") || Long.parseLong(s) > max) {
             throw new SpecException(at(n), what + " must be a whole number from 0 to " + max + ", not '" + s + "'");
@@ -125,7 +125,7 @@ final class Yaml {
         return Long.parseLong(s);
     }
 
-    static String describe(Node n) {
+    public static String describe(Node n) {
         if (n instanceof MappingNode) {
             return "a mapping";
         }
@@ -138,7 +138,7 @@ final class Yaml {
         return "'" + ((ScalarNode) n).getValue() + "'";
     }
 
-    static String hint(String key, Set<String> known) {
+    public static String hint(String key, Set<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
