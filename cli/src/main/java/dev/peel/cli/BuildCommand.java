@@ -299,7 +299,7 @@ final class BuildCommand implements Callable<Integer> {
         dev.peel.structure.Report report = new dev.peel.structure.Report(new PrintWriter(text));
         try (dev.peel.build.Transfer.Opened o = dev.peel.build.Transfer.open(new dev.peel.build.Endpoint.Local(written, null,
                 java.nio.file.Files.isRegularFile(written)), null)) {
-            TestCommand.run(o.images(), suites, report);
+            TestCommand.run(o.images(), suites, report, parent, err);
         }
         report.summary();
         if (!parent.quiet || !report.passed()) {

@@ -226,6 +226,67 @@ final class Runs {
         }
     }
 
+    /** Where the sandbox keeps what it learnt about this host (the cache's run folder). */
+    static Path scratch(Cache cache) throws IOException {
+        return Files.createDirectories(cache.root().resolve("run"));
+    }
+
+    /**
+     * command tests' runner: each call runs {@code argv} in a container of {@code image} (peel run's sandbox, the
+     * image's user and working folder, {@code env} as given), its writes kept in {@code state/upper} for the next
+     * call of the same test; stdout and stderr captured.
+     */
+    static dev.peel.structure.CommandRunner runner(Image image, Main parent, PrintWriter err) {
+        return new dev.peel.structure.CommandRunner() {
+            private Path root;
+
+            @Override
+            public Result run(List<String> argv, java.util.Map<String, String> env, Path state) throws IOException {
+                Cache cache = parent.cache();
+                if (root == null) {
+                    Container.checkArch(image.config().platform());
+                    root = rootfs(cache, image, err, parent.quiet);
+                }
+                dev.peel.oci.ImageConfig.Container c = image.config().config() == null
+                        ? dev.peel.oci.ImageConfig.Container.empty() : image.config().config();
+                Container.User user = Container.user(root, c.user());
+                List<String> kv = new ArrayList<>();
+                env.forEach((k, v) -> kv.add(k + "=" + v));
+                if (env.keySet().stream().noneMatch("PATH"::equals)) {
+                    kv.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                }
+                Sandbox.Spec spec = new Sandbox.Spec(argv, kv, c.workingDir(), user.uid(), user.gid(), true, List.of(),
+                        hostname(image), true);
+                Path st = state.toAbsolutePath();
+                Process p = new ProcessBuilder(Sandbox.command(root, st, spec, List.of(), scratch(cache)))
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                Thread t = new Thread(() -> {
+                    try {
+                        p.getInputStream().transferTo(out);
+                    } catch (IOException e) {
+                        // The process ended.
+                    }
+                }, "peel-test-stdout");
+                t.start();
+                String stderr = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                try {
+                    int code = p.waitFor();
+                    t.join();
+                    return new Result(code, out.toString(java.nio.charset.StandardCharsets.UTF_8), stderr);
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                } finally {
+                    // The overlay's work folder (kernel-made, mode 000) would stop a plain delete of the state.
+                    Unpacker.deleteTree(st.resolve("work"));
+                    Unpacker.deleteTree(st.resolve("merged"));
+                }
+            }
+        };
+    }
+
     /** A folder for one run's overlay (upper, work, merged): --keep's, or a fresh one in the cache. */
     static Path state(Cache cache, String keep) throws IOException {
         if (keep != null) {

@@ -86,7 +86,7 @@ final class TestCommand implements Callable<Integer> {
                             all.stream().map(i -> i.config().platform().toString()).toList()) + ")");
                     return ExitCodes.USAGE;
                 }
-                run(images, suites, report);
+                run(images, suites, report, parent, err);
             }
         } catch (IOException | IllegalArgumentException ex) {
             return Failures.reportTransfer("test", ex, err);
@@ -105,10 +105,10 @@ final class TestCommand implements Callable<Integer> {
     }
 
     /** Runs every file against every image (a platform each), adding the results to {@code report}. */
-    static void run(List<Image> images, List<Suite> suites, Report report) throws IOException {
+    static void run(List<Image> images, List<Suite> suites, Report report, Main parent, PrintWriter err) throws IOException {
         for (Image img : images) {
             String platform = images.size() > 1 ? img.config().platform().toString() : null;
-            try (CommandRunner runner = runner(img)) {
+            try (CommandRunner runner = runner(img, parent, err)) {
                 List<List<TestResult>> results = new StructureTests(img, runner).run(suites);
                 for (int i = 0; i < suites.size(); i++) {
                     report.section(suites.get(i).file(), platform, results.get(i));
@@ -118,11 +118,10 @@ final class TestCommand implements Callable<Integer> {
     }
 
     /**
-     * THE SEAM for command tests: the runner that executes a command test's setup, command and teardown in a container
-     * of {@code image} (peel run's sandbox over the image's unpacked root file system). None yet: command tests fail
-     * with "command tests need peel run's sandbox" until it is wired here.
+     * The runner that executes a command test's setup, command and teardown in a container of {@code image}: peel
+     * run's sandbox over the image's unpacked root file system (unpacked once into the cache).
      */
-    static CommandRunner runner(Image image) {
-        return null;
+    static CommandRunner runner(Image image, Main parent, PrintWriter err) {
+        return Runs.runner(image, parent, err);
     }
 }

@@ -274,6 +274,48 @@ class RunCommandTest {
         }
     }
 
+    @Test
+    void structureCommandTestsRunInTheSandboxEachInAFreshFilesystem() throws Exception {
+        Path suite = dir.resolve("commands.yaml");
+        Files.writeString(suite, """
+                schemaVersion: 2.0.0
+                globalEnvVars:
+                  - {key: GREETING, value: hello}
+                commandTests:
+                  - name: env reaches the command
+                    command: python3
+                    args: ["-c", "import os; print(os.environ['GREETING'], os.environ['X'], os.getuid())"]
+                    envVars: [{key: X, value: world}]
+                    expectedOutput: ["^hello world 0\\n$"]
+                  - name: setup's writes are seen by the command and teardown
+                    setup: [["python3", "-c", "open('/etc/marker','w').write('from setup')"]]
+                    command: python3
+                    args: ["-c", "print(open('/etc/marker').read())"]
+                    teardown: [["python3", "-c", "import os; os.remove('/etc/marker')"]]
+                    expectedOutput: ["from setup"]
+                  - name: each test starts from the image
+                    command: python3
+                    args: ["-c", "import os, sys; sys.exit(5 if os.path.exists('/etc/marker') else 0)"]
+                  - name: exit code and stderr
+                    command: python3
+                    args: ["-c", "import sys; sys.stderr.write('bad'); sys.exit(3)"]
+                    exitCode: 3
+                    expectedError: ["bad"]
+                    excludedOutput: [".+"]
+                  - name: this one fails
+                    command: python3
+                    args: ["-c", "print('unwanted')"]
+                    excludedOutput: ["unwanted"]
+                """);
+        Path junit = dir.resolve("junit.xml");
+        Out r = peel(false, null, "test", "--junit", junit.toString(), python3.toString(), suite.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("Passes:      4") && r.out().contains("Failures:    1"), r.out());
+        assertTrue(r.out().contains("=== RUN: Command Test: this one fails\n--- FAIL"), r.out());
+        assertTrue(r.out().contains("Excluded string 'unwanted' found in output"), r.out());
+        assertTrue(Files.readString(junit).contains("failures=\"1\""), Files.readString(junit));
+    }
+
     private static String blobs(Path layout) throws IOException {
         try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
             return String.join(",", s.map(p -> p.getFileName().toString()).sorted().toList());

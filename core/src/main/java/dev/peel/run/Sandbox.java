@@ -170,11 +170,11 @@ public final class Sandbox {
 
     /**
      * The command line that runs {@code spec} over {@code root}: with {@code state} (a folder of the run's own,
-     * holding {@code upper}, {@code work} and {@code merged}) writes go to {@code state/upper}; extra
-     * read-only binds in {@code extra} (host, container path).
+     * holding {@code upper}, {@code work} and {@code merged}) writes go to {@code state/upper}; extra binds in
+     * {@code extra}; {@code scratch} is where the host probes' answers are kept (the cache's run folder).
      */
-    public static List<String> command(Path root, Path state, Spec spec, List<Volume> extra) throws IOException {
-        boolean writable = check(state != null ? state.getParent() : root.getParent()) && state != null;
+    public static List<String> command(Path root, Path state, Spec spec, List<Volume> extra, Path scratch) throws IOException {
+        boolean writable = check(scratch) && state != null;
         List<String> cmd = new ArrayList<>();
         cmd.add(tool("setsid").toString());
         String rootBind;
