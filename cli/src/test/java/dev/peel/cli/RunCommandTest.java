@@ -316,6 +316,21 @@ class RunCommandTest {
         assertTrue(Files.readString(junit).contains("failures=\"1\""), Files.readString(junit));
     }
 
+    @Test
+    void anImageRunsStraightFromARegistry() throws Exception {
+        try (dev.peel.testing.RegistryServer registry = dev.peel.testing.RegistryServer.start(dir.resolve("registry"))) {
+            CliRun.Result pushed = CliRun.peel(System.getenv(), "--cache", cache.toString(), "push", staticDebug.toString(),
+                    registry.host() + "/tools:1", "-q");
+            assertEquals(0, pushed.exit(), pushed.all());
+            Out r = peel(false, null, "run", registry.host() + "/tools:1", "--", "/busybox/sh", "-c", "echo from-registry");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals("from-registry", r.out().strip());
+            Out missing = peel(false, null, "run", registry.host() + "/tools:2");
+            assertEquals(125, missing.exit(), missing.err());
+            assertTrue(missing.err().contains("tools:2"), missing.err());
+        }
+    }
+
     private static String blobs(Path layout) throws IOException {
         try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
             return String.join(",", s.map(p -> p.getFileName().toString()).sorted().toList());
