@@ -24,31 +24,39 @@ public final class LayerFiles {
         try (InputStream in = l.openUncompressed(); TarReader r = new TarReader(new BufferedInputStream(in, 65536))) {
             TarReader.Header h;
             while ((h = r.next()) != null) {
-                String p = h.path();
-                if (p.isEmpty()) {
-                    continue;
-                }
-                String base = p.substring(p.lastIndexOf('/') + 1);
-                if (merge && base.startsWith(".wh.")) {
-                    String dir = p.contains("/") ? p.substring(0, p.lastIndexOf('/')) : "";
-                    if (base.equals(".wh..wh..opq")) {
-                        if (dir.isEmpty()) {
-                            tree.clear();
-                        } else {
-                            tree.subMap(dir + "/", dir + "0").clear();
-                        }
-                    } else {
-                        String gone = (dir.isEmpty() ? "" : dir + "/") + base.substring(4);
-                        tree.remove(gone);
-                        tree.subMap(gone + "/", gone + "0").clear();
-                    }
-                    continue;
-                }
-                tree.put(p, h);
-                if (visitor != null) {
+                if (apply(tree, h, merge) && visitor != null) {
                     visitor.entry(h, r);
                 }
             }
         }
+    }
+
+    /**
+     * Applies one header of a layer to {@code tree}: a whiteout (with {@code merge}) deletes, any other entry is
+     * put; true for an entry (not a whiteout, not the root).
+     */
+    public static boolean apply(TreeMap<String, TarReader.Header> tree, TarReader.Header h, boolean merge) {
+        String p = h.path();
+        if (p.isEmpty()) {
+            return false;
+        }
+        String base = p.substring(p.lastIndexOf('/') + 1);
+        if (merge && base.startsWith(".wh.")) {
+            String dir = p.contains("/") ? p.substring(0, p.lastIndexOf('/')) : "";
+            if (base.equals(".wh..wh..opq")) {
+                if (dir.isEmpty()) {
+                    tree.clear();
+                } else {
+                    tree.subMap(dir + "/", dir + "0").clear();
+                }
+            } else {
+                String gone = (dir.isEmpty() ? "" : dir + "/") + base.substring(4);
+                tree.remove(gone);
+                tree.subMap(gone + "/", gone + "0").clear();
+            }
+            return false;
+        }
+        tree.put(p, h);
+        return true;
     }
 }
