@@ -9,10 +9,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "debug", mixinStandardHelpOptions = true,
-        description = {"As run, plus a toolbox: Debian's busybox-static for the image's arch and suite (fetched and",
-                "verified through peel's chain of trust and cache) mounted read-only at /.peel/bin, first on PATH, and",
-                "a shell (/.peel/bin/busybox sh) instead of the image's command (or CMD ARGS after --). The image's own",
-                "files are untouched; --keep leaves the container's writes in a folder for inspection."},
+        description = {"As run, plus a toolbox: Debian's busybox-static for the image's arch and",
+                "suite, fetched and verified through peel's chain of trust and cache, mounted",
+                "read-only at /.peel/bin (first on PATH), and a shell (/.peel/bin/busybox sh)",
+                "instead of the image's command; CMD ARGS after -- run through that shell.",
+                "The image's own files are untouched; --keep leaves the container's writes",
+                "in a folder for inspection."},
         footer = Runs.HELP)
 final class DebugCommand implements Callable<Integer> {
     /** run's flags and the suite of the toolbox. */

@@ -18,12 +18,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs an image's command (its entrypoint and cmd, or CMD ARGS after --) with no daemon and no root:",
-                "the platform's layers are unpacked once into the cache (every layer treated as hostile) and the process",
-                "runs in new user, mount, PID, UTS and IPC namespaces (bubblewrap), with /proc, a minimal /dev, a tmpfs",
-                "/tmp, the image's env, workdir and user, as the child of a PID 1 that reaps; TERM, INT, HUP, USR1 sent",
-                "to peel are passed on. Writes go to an overlay discarded at exit (--keep keeps them).",
-                "IMAGE is a layout folder[:TAG], an OCI/docker archive, or a registry reference."},
+        description = {"Runs an image's command (its entrypoint and cmd, or CMD ARGS after --)",
+                "with no daemon and no root. The platform's layers are unpacked once into the",
+                "cache, every layer treated as hostile; the command runs in new user, mount,",
+                "PID, UTS and IPC namespaces (bubblewrap) with /proc, a minimal /dev, a tmpfs",
+                "/tmp, the image's env, workdir and user, as the child of a PID 1 that reaps.",
+                "TERM, INT, HUP, USR1 and WINCH sent to peel are passed on. Writes go to an",
+                "overlay discarded at exit (--keep keeps them). IMAGE is a layout",
+                "folder[:TAG], an OCI/docker archive, or a registry reference."},
         footer = Runs.HELP)
 final class RunCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
