@@ -19,6 +19,7 @@ public final class Main {
         java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
         m.put("build", BuildCommand::new);
         m.put("inspect", InspectCommand::new);
+        m.put("diff", DiffCommand::new);
         m.put("sbom", SbomCommand::new);
         m.put("resolve", ResolveCommand::new);
         m.put("lock", LockCommand::new);

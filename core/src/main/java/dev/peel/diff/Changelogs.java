@@ -1,0 +1,217 @@
+package dev.peel.diff;
+
+import dev.peel.cache.Cache;
+import dev.peel.debian.DebArchive;
+import dev.peel.debian.Deb822;
+import dev.peel.debian.Version;
+import dev.peel.tar.TarReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The Debian changelog entries between two versions of a package, read from the .debs in peel's cache
+ * ({@code debs/sha256/<hex>}, where builds put every package they fetch). The cache is keyed by the .deb's SHA-256,
+ * which an image does not record, so the cache's .debs are indexed once by their control's Package, Version and
+ * Architecture; the one found is re-hashed against its name before it is read.
+ */
+public final class Changelogs {
+    /** A changelog file larger than this (compressed, or once decompressed) is refused. */
+    static final long MAX_COMPRESSED = 16L << 20;
+    static final int MAX_TEXT = 64 << 20;
+    private static final Pattern HEADER = Pattern.compile("^(\\S+) \\(([^()\\s]+)\\) [^;]*;.*$");
+
+    /** One entry: its version and its text, from the header line to the maintainer's trailer line. */
+    public record Entry(String version, String text) {
+    }
+
+    /**
+     * What could be found: with {@code available}, the entries of the newer .deb newer than the older version (newest
+     * first); without, {@code note} says briefly why not.
+     */
+    public record Changelog(boolean available, String note, List<Entry> entries) {
+        public Changelog {
+            entries = List.copyOf(entries);
+        }
+
+        static Changelog missing(String note) {
+            return new Changelog(false, note, List.of());
+        }
+    }
+
+    private final Cache cache;
+    private Map<String, String> index;
+
+    /** {@code cache} may be null: then no changelog is available. */
+    public Changelogs(Cache cache) {
+        this.cache = cache;
+    }
+
+    /** The entries between {@code oldVersion} and {@code newVersion} of {@code name:arch}, either way round. */
+    public Changelog between(String name, String arch, String oldVersion, String newVersion) {
+        Version from;
+        Version to;
+        try {
+            from = Version.parse(oldVersion);
+            to = Version.parse(newVersion);
+        } catch (IllegalArgumentException e) {
+            return Changelog.missing("a version is not a Debian version (" + e.getMessage() + ")");
+        }
+        boolean upgrade = to.compareTo(from) >= 0;
+        String newer = upgrade ? newVersion : oldVersion;
+        Version older = upgrade ? from : to;
+        Path oldDeb = find(name, oldVersion, arch);
+        Path newDeb = find(name, newVersion, arch);
+        if (oldDeb == null || newDeb == null) {
+            List<String> missing = new ArrayList<>();
+            if (oldDeb == null) {
+                missing.add(oldVersion);
+            }
+            if (newDeb == null) {
+                missing.add(newVersion);
+            }
+            return Changelog.missing("the .deb of " + String.join(" and ", missing) + " is not in peel's cache");
+        }
+        try {
+            byte[] text = changelog(upgrade ? newDeb : oldDeb, name, newer);
+            if (text == null) {
+                return Changelog.missing("the .deb of " + newer + " has no usr/share/doc/" + name + "/changelog.Debian.gz");
+            }
+            return new Changelog(true, null, newerThan(new String(text, StandardCharsets.UTF_8), older));
+        } catch (IOException e) {
+            return Changelog.missing(e.getMessage());
+        }
+    }
+
+    /** The entries of a changelog's text newer than {@code older}, stopping at the first that is not. */
+    static List<Entry> newerThan(String text, Version older) {
+        List<Entry> out = new ArrayList<>();
+        String version = null;
+        StringBuilder entry = null;
+        for (String line : text.split("\n", -1)) {
+            Matcher m = HEADER.matcher(line);
+            if (entry == null) {
+                if (!m.matches()) {
+                    continue;
+                }
+                Version v;
+                try {
+                    v = Version.parse(m.group(2));
+                } catch (IllegalArgumentException e) {
+                    break;
+                }
+                if (v.compareTo(older) <= 0) {
+                    break;
+                }
+                version = m.group(2);
+                entry = new StringBuilder(line).append('\n');
+                continue;
+            }
+            entry.append(line).append('\n');
+            if (line.startsWith(" -- ")) {
+                out.add(new Entry(version, entry.toString().strip()));
+                entry = null;
+            }
+        }
+        if (entry != null) {
+            out.add(new Entry(version, entry.toString().strip()));
+        }
+        return out;
+    }
+
+    /** The decompressed changelog of package {@code name} in a .deb, or null when it has none as a regular file. */
+    private static byte[] changelog(Path deb, String name, String version) throws IOException {
+        String what = name + " " + version + " (" + deb.getFileName() + ")";
+        DebArchive a = DebArchive.open(deb, what);
+        List<String> wanted = List.of("usr/share/doc/" + name + "/changelog.Debian.gz", "usr/share/doc/" + name + "/changelog.gz");
+        byte[] found = null;
+        int rank = wanted.size();
+        try (InputStream data = a.data(); TarReader r = new TarReader(data)) {
+            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+                int i = wanted.indexOf(h.path());
+                if (i < 0 || i >= rank || !h.isRegular()) {
+                    continue;
+                }
+                if (h.size() > MAX_COMPRESSED) {
+                    throw new IOException(what + ": " + h.path() + " is implausibly large (" + h.size() + " bytes)");
+                }
+                found = r.data().readAllBytes();
+                rank = i;
+            }
+        }
+        if (found == null) {
+            return null;
+        }
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(found))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[65536];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+                if (out.size() > MAX_TEXT) {
+                    throw new IOException(what + ": " + wanted.get(rank) + " decompresses to more than " + MAX_TEXT + " bytes");
+                }
+            }
+            return out.toByteArray();
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(what + ": " + wanted.get(rank) + " is not gzip: " + e.getMessage());
+        }
+    }
+
+    /** The cached .deb of this package, verified against its name, or null. */
+    private Path find(String name, String version, String arch) {
+        if (cache == null) {
+            return null;
+        }
+        String hex = index().get(key(name, version, arch));
+        return hex == null ? null : cache.file("debs", hex).orElse(null);
+    }
+
+    private static String key(String name, String version, String arch) {
+        return name + " " + version + " " + arch;
+    }
+
+    private Map<String, String> index() {
+        if (index != null) {
+            return index;
+        }
+        index = new HashMap<>();
+        Path dir = cache.root().resolve("debs").resolve("sha256");
+        if (!Files.isDirectory(dir)) {
+            return index;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.sorted().toList()) {
+                String hex = f.getFileName().toString();
+                if (!hex.matches("[0-9a-f]{64}") || !Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try {
+                    byte[] control = DebArchive.open(f, "cached .deb " + hex).control().get("control");
+                    List<Deb822.Stanza> s = Deb822.parse(control);
+                    if (!s.isEmpty() && s.get(0).get("Package") != null && s.get(0).get("Version") != null) {
+                        String arch = s.get(0).get("Architecture");
+                        index.putIfAbsent(key(s.get(0).get("Package").strip(), s.get(0).get("Version").strip(),
+                                arch == null ? "all" : arch.strip()), hex);
+                    }
+                } catch (IOException | Deb822.ParseException e) {
+                    // A damaged or foreign entry is no package's .deb; a build would fetch that one again.
+                }
+            }
+        } catch (IOException e) {
+            // An unreadable cache holds no changelogs.
+        }
+        return index;
+    }
+}
