@@ -48,6 +48,10 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON document for scripts (its shape: docs/cli.md).")
     boolean json;
 
+    @Option(names = "--lock", paramLabel = "FILE",
+            description = "A lock A or B was built from (repeatable): its SHA-256s name the .debs in the cache exactly.")
+    List<java.nio.file.Path> locks = new ArrayList<>();
+
     @Override
     public Integer call() {
         PrintWriter out = command.commandLine().getOut();
@@ -73,6 +77,15 @@ final class DiffCommand implements Callable<Integer> {
             err.println("peel diff: " + b + ": " + e.getMessage());
             return ExitCodes.USAGE;
         }
+        List<dev.peel.debian.Lock> parsed = new ArrayList<>();
+        for (java.nio.file.Path l : locks) {
+            try {
+                parsed.add(dev.peel.debian.Lock.parse(java.nio.file.Files.readAllBytes(l)));
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("peel diff: --lock " + l + ": " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+        }
         RegistryClient client = null;
         if (ea instanceof Endpoint.Remote || eb instanceof Endpoint.Remote) {
             try {
@@ -92,7 +105,7 @@ final class DiffCommand implements Callable<Integer> {
                     return ExitCodes.USAGE;
                 }
                 current = null;
-                List<ImageDiff.PlatformDiff> diffs = ImageDiff.compare(sa, sb, new Changelogs(parent.cache()));
+                List<ImageDiff.PlatformDiff> diffs = ImageDiff.compare(sa, sb, new Changelogs(parent.cache(), parsed));
                 if (json) {
                     out.print(new String(Json.writePretty(ImageDiff.toJson(a, b, diffs)), StandardCharsets.UTF_8));
                 } else {

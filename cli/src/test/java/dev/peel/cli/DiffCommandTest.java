@@ -175,6 +175,11 @@ class DiffCommandTest {
         assertNotEquals(layers.get("onlyA").get(0).get("digest").asText(), layers.get("onlyB").get(0).get("digest").asText());
         assertEquals(layers.get("onlyB").get(0).get("size").asLong(), layers.get("fetchBytes").asLong());
         assertTrue(out.contains("fetches " + InspectCommand.human(layers.get("fetchBytes").asLong())), out);
+
+        CliRun.Result locked = peel("diff", oldImage.toString(), newImage.toString(), "--cache", cache.toString(),
+                "--lock", tmp.resolve("specs/old/image.lock.json").toString(), "--lock", tmp.resolve("specs/new/image.lock.json").toString());
+        assertEquals(0, locked.exit(), locked.err());
+        assertEquals(out, locked.out(), "the locks name the same .debs the cache's index finds");
     }
 
     @Test
@@ -306,6 +311,11 @@ class DiffCommandTest {
         CliRun.Result bad = peel("diff", newImage.toString(), "docker://Bad Name!");
         assertEquals(2, bad.exit(), bad.err());
         assertTrue(bad.err().contains("Bad Name!"), bad.err());
+
+        Path badLock = Files.writeString(tmp.resolve("bad.lock.json"), "{}");
+        CliRun.Result l = peel("diff", newImage.toString(), newImage.toString(), "--lock", badLock.toString());
+        assertEquals(2, l.exit(), l.err());
+        assertTrue(l.err().startsWith("peel diff: --lock " + badLock + ": "), l.err());
 
         CliRun.Result one = peel("diff", newImage.toString());
         assertEquals(2, one.exit(), one.err());

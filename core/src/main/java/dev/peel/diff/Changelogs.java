@@ -3,6 +3,7 @@ package dev.peel.diff;
 import dev.peel.cache.Cache;
 import dev.peel.debian.DebArchive;
 import dev.peel.debian.Deb822;
+import dev.peel.debian.Lock;
 import dev.peel.debian.Version;
 import dev.peel.tar.TarReader;
 import java.io.ByteArrayInputStream;
@@ -24,8 +25,9 @@ import java.util.zip.GZIPInputStream;
 /**
  * The Debian changelog entries between two versions of a package, read from the .debs in peel's cache
  * ({@code debs/sha256/<hex>}, where builds put every package they fetch). The cache is keyed by the .deb's SHA-256,
- * which an image does not record, so the cache's .debs are indexed once by their control's Package, Version and
- * Architecture; the one found is re-hashed against its name before it is read.
+ * which an image does not record: a lock that names the package's version gives it; otherwise the cache's .debs are
+ * indexed once by their control's Package, Version and Architecture (two different .debs under one such key are
+ * ambiguous, and none is used). The one found is re-hashed against its name before it is read.
  */
 public final class Changelogs {
     /** A changelog file larger than this (compressed, or once decompressed) is refused. */
@@ -51,12 +53,30 @@ public final class Changelogs {
         }
     }
 
+    /** Two or more different .debs in the cache carry this key. */
+    private static final String AMBIGUOUS = "";
+
     private final Cache cache;
+    private final Map<String, String> locked = new HashMap<>();
     private Map<String, String> index;
 
     /** {@code cache} may be null: then no changelog is available. */
     public Changelogs(Cache cache) {
+        this(cache, List.of());
+    }
+
+    /** With locks whose packages' SHA-256s name the .debs directly. */
+    public Changelogs(Cache cache, List<Lock> locks) {
         this.cache = cache;
+        for (Lock l : locks) {
+            for (List<Lock.LockedPackage> ps : new java.util.TreeMap<>(l.archs()).values()) {
+                for (Lock.LockedPackage p : ps) {
+                    if (p.sha256() != null && p.sha256().matches("[0-9a-f]{64}")) {
+                        locked.putIfAbsent(key(p.name(), p.version(), p.arch()), p.sha256());
+                    }
+                }
+            }
+        }
     }
 
     /** The entries between {@code oldVersion} and {@code newVersion} of {@code name:arch}, either way round. */
@@ -74,6 +94,12 @@ public final class Changelogs {
         Version older = upgrade ? from : to;
         Path oldDeb = find(name, oldVersion, arch);
         Path newDeb = find(name, newVersion, arch);
+        for (String v : List.of(oldVersion, newVersion)) {
+            if (locked.get(key(name, v, arch)) == null && AMBIGUOUS.equals(index().get(key(name, v, arch)))) {
+                return Changelog.missing("peel's cache holds several different .debs of " + name + " " + v + " (" + arch
+                        + "); name the build's lock with --lock");
+            }
+        }
         if (oldDeb == null || newDeb == null) {
             List<String> missing = new ArrayList<>();
             if (oldDeb == null) {
@@ -174,8 +200,15 @@ public final class Changelogs {
         if (cache == null) {
             return null;
         }
-        String hex = index().get(key(name, version, arch));
-        return hex == null ? null : cache.file("debs", hex).orElse(null);
+        String hex = locked.get(key(name, version, arch));
+        if (hex != null) {
+            Path p = cache.file("debs", hex).orElse(null);
+            if (p != null) {
+                return p;
+            }
+        }
+        hex = index().get(key(name, version, arch));
+        return hex == null || hex.equals(AMBIGUOUS) ? null : cache.file("debs", hex).orElse(null);
     }
 
     private static String key(String name, String version, String arch) {
@@ -187,6 +220,9 @@ public final class Changelogs {
             return index;
         }
         index = new HashMap<>();
+        if (cache == null) {
+            return index;
+        }
         Path dir = cache.root().resolve("debs").resolve("sha256");
         if (!Files.isDirectory(dir)) {
             return index;
@@ -202,8 +238,8 @@ public final class Changelogs {
                     List<Deb822.Stanza> s = Deb822.parse(control);
                     if (!s.isEmpty() && s.get(0).get("Package") != null && s.get(0).get("Version") != null) {
                         String arch = s.get(0).get("Architecture");
-                        index.putIfAbsent(key(s.get(0).get("Package").strip(), s.get(0).get("Version").strip(),
-                                arch == null ? "all" : arch.strip()), hex);
+                        index.merge(key(s.get(0).get("Package").strip(), s.get(0).get("Version").strip(),
+                                arch == null ? "all" : arch.strip()), hex, (x, y) -> AMBIGUOUS);
                     }
                 } catch (IOException | Deb822.ParseException e) {
                     // A damaged or foreign entry is no package's .deb; a build would fetch that one again.
