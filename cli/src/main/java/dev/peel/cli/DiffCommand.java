@@ -158,6 +158,9 @@ final class DiffCommand implements Callable<Integer> {
             files(d, out);
             config(d, out);
             layers(d, out);
+            if (d.manifestsOnly()) {
+                out.println("  the manifests differ in nothing compared here (media types, annotations, layer order or history)");
+            }
         }
     }
 

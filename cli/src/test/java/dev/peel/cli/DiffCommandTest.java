@@ -297,6 +297,34 @@ class DiffCommandTest {
     }
 
     @Test
+    void readsImagesFromARegistryAndSeesManifestOnlyDifferences() throws Exception {
+        try (dev.peel.testing.RegistryServer registry = dev.peel.testing.RegistryServer.start(tmp.resolve("registry"))) {
+            String ref = registry.host() + "/team/hello:new";
+            CliRun.Result push = peel("push", newImage.toString(), ref);
+            assertEquals(0, push.exit(), push.err());
+            CliRun.Result r = peel("diff", oldImage.toString(), ref, "--cache", cache.toString(), "--json");
+            assertEquals(0, r.exit(), r.err());
+            JsonNode fromRegistry = json(r.out()).get("platforms");
+            JsonNode fromLayout = json(peel("diff", oldImage.toString(), newImage.toString(), "--cache", cache.toString(), "--json")
+                    .out()).get("platforms");
+            assertEquals(fromLayout, fromRegistry, "the same facts whichever source B is read from");
+
+            CliRun.Result missing = peel("diff", oldImage.toString(), registry.host() + "/team/nothing:1");
+            assertEquals(4, missing.exit(), missing.err());
+            assertTrue(missing.err().startsWith("peel diff: ") && missing.err().contains("team/nothing"), missing.err());
+        }
+        Path docker = tmp.resolve("images/new-docker");
+        CliRun.Result c = peel("copy", newImage.toString(), docker.toString(), "--format", "docker");
+        assertEquals(0, c.exit(), c.err());
+        CliRun.Result r = peel("diff", newImage.toString(), docker.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("  packages: no changes\n  files outside packages: no changes\n  config: no changes\n"), r.out());
+        assertTrue(r.out().contains(" 0 only in A, 0 only in B; a pull of B given A fetches 0 B\n"), r.out());
+        assertTrue(r.out().contains("  the manifests differ in nothing compared here"), "Docker media types: " + r.out());
+        assertTrue(json(peel("diff", newImage.toString(), docker.toString(), "--json").out()).get("differ").asBoolean());
+    }
+
+    @Test
     void unreadableImagesAndBadArgumentsGiveTheDocumentedExitCodes() throws Exception {
         Path missing = tmp.resolve("nowhere/image");
         CliRun.Result m = peel("diff", newImage.toString(), missing.toString());

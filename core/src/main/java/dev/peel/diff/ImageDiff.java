@@ -77,10 +77,19 @@ public final class ImageDiff {
     /** A platform's comparison; for a platform only in one image, only {@code status} and that image's digest. */
     public record PlatformDiff(Platform platform, Status status, Digest a, Digest b, List<PackageChange> packages,
                                List<FileChange> files, List<ConfigChange> config, Layers layers) {
-        /** Whether anything differs. */
+        /** Whether anything differs, the manifests' bytes included. */
         public boolean differs() {
-            return status != Status.COMPARED || !packages.isEmpty() || !files.isEmpty() || !config.isEmpty()
+            return status != Status.COMPARED || !a.equals(b) || !packages.isEmpty() || !files.isEmpty() || !config.isEmpty()
                     || !layers.onlyA().isEmpty() || !layers.onlyB().isEmpty();
+        }
+
+        /**
+         * Whether the manifests differ while nothing this diff compares does: media types, annotations, layer order,
+         * or config fields it does not list (history, others).
+         */
+        public boolean manifestsOnly() {
+            return status == Status.COMPARED && !a.equals(b) && packages.isEmpty() && files.isEmpty() && config.isEmpty()
+                    && layers.onlyA().isEmpty() && layers.onlyB().isEmpty();
         }
     }
 
