@@ -20,11 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
-        description = {"Compares two images platform by platform: Debian packages added, removed and changed (with",
-                "the changelog entries between the two versions when both .debs are in peel's cache), files no",
-                "package owns, the run configuration, and layers shared or not, with what a pull of B would fetch",
-                "given A. A and B are each an OCI layout directory[:TAG], an OCI or docker archive, or a registry",
-                "reference (docker://REF, or REGISTRY/REPO[:TAG|@sha256:…]). Exit 0 whether or not they differ."},
+        description = {"Compares two images platform by platform: Debian packages added, removed",
+                "and changed (with the changelog entries between the two versions when both",
+                ".debs are in peel's cache), files no package owns, the run configuration,",
+                "and layers shared or not, with what a pull of B would fetch given A.",
+                "A and B are each an OCI layout directory[:TAG], an OCI or docker archive, or",
+                "a registry reference (docker://REF, or REGISTRY/REPO[:TAG|@sha256:…]).",
+                "Exits 0 when compared, whether or not they differ."},
         footer = ExitCodes.HELP)
 final class DiffCommand implements Callable<Integer> {
     @CommandLine.ParentCommand

@@ -169,7 +169,7 @@ public final class ImageDiff {
     /**
      * Paths no Debian package owns (by its dpkg file lists, or its own layer in peel's images), compared by type,
      * mode, owner, size and content. The dpkg database is left out: its changes are the package changes. A directory
-     * is outside packages when no package owns a file under it.
+     * is outside packages when no package's file list names it or a file under it, and no package's layer made it.
      */
     static List<FileChange> files(Sbom a, Sbom b) {
         Map<String, FileState> fa = unowned(a);
@@ -194,25 +194,22 @@ public final class ImageDiff {
     private static Map<String, FileState> unowned(Sbom s) {
         Set<String> debs = new HashSet<>();
         s.packages().forEach(p -> debs.add(p.id()));
-        Set<String> packageDirs = new HashSet<>();
         Map<String, FileState> out = new TreeMap<>();
         for (Sbom.File f : s.files()) {
-            if (debs.contains(f.ownerId())) {
-                for (String d = parent(f.path()); !d.isEmpty(); d = parent(d)) {
-                    if (!packageDirs.add(d)) {
-                        break;
-                    }
-                }
-            } else if (!f.path().startsWith("var/lib/dpkg/")) {
+            if (!debs.contains(f.ownerId()) && !dpkgDatabase(f.path())) {
                 out.put(f.path(), state(f.stat(), f.sha256(), f.link()));
             }
         }
         for (Sbom.Directory d : s.directories()) {
-            if (!packageDirs.contains(d.path()) && !d.path().equals("var/lib/dpkg") && !d.path().startsWith("var/lib/dpkg/")) {
+            if (!d.ownedByPackage() && !dpkgDatabase(d.path())) {
                 out.put(d.path(), state(d.stat(), null, null));
             }
         }
         return out;
+    }
+
+    private static boolean dpkgDatabase(String path) {
+        return path.equals("var/lib/dpkg") || path.startsWith("var/lib/dpkg/");
     }
 
     private static Map<String, FileState> states(Sbom s) {
@@ -234,11 +231,6 @@ public final class ImageDiff {
         };
         return new FileState(type, String.format("%04o", st.mode()), st.uid(), st.gid(), st.size(),
                 st.type() == '0' || st.type() == '2' ? sha256 : null, link);
-    }
-
-    private static String parent(String path) {
-        int i = path.lastIndexOf('/');
-        return i < 0 ? "" : path.substring(0, i);
     }
 
     static List<ConfigChange> config(ImageConfig a, ImageConfig b) {

@@ -98,8 +98,11 @@ public final class Sbom {
     public record Stat(char type, int mode, long uid, long gid, long size) {
     }
 
-    /** One directory of the final tree, with its tar header's mode and owner. */
-    public record Directory(String path, Stat stat) {
+    /**
+     * One directory of the final tree, with its tar header's mode and owner; {@code ownedByPackage} when a Debian
+     * package's file list names it or a file under it, or a package's own layer (peel's history) put it there.
+     */
+    public record Directory(String path, Stat stat, boolean ownedByPackage) {
     }
 
     private final Subject subject;
@@ -273,8 +276,30 @@ public final class Sbom {
             files.add(new File(fileId(n.path()), n.path(), n.sha256(), n.sha1(), link, owner, ownerId, why,
                     new Stat(type, n.mode() & 07777, n.uid(), n.gid(), n.kind() == Tree.Kind.FILE ? n.size() : 0)));
         }
+        Set<String> packageDirs = new java.util.HashSet<>();
+        for (Installed p : installed.values()) {
+            for (String path : p.paths) {
+                String canonical = tree.resolve(path, false);
+                if (canonical != null && tree.dirs.containsKey(canonical)) {
+                    packageDirs.add(canonical);
+                }
+            }
+        }
+        java.util.Collection<String> debIds = idOf.values();
+        for (File f : files) {
+            if (f.owner() == Owner.PACKAGE && debIds.contains(f.ownerId())) {
+                for (String d = parent(f.path()); !d.isEmpty() && packageDirs.add(d); d = parent(d)) {
+                    // Each ancestor once: the loop stops at the first already known.
+                }
+            }
+        }
         List<Directory> directories = new ArrayList<>();
-        new TreeMap<>(tree.dirs).forEach((path, d) -> directories.add(new Directory(path, new Stat('5', d.mode() & 07777, d.uid(), d.gid(), 0))));
+        new TreeMap<>(tree.dirs).forEach((path, d) -> {
+            String comment = d.layer() < comments.size() ? comments.get(d.layer()) : null;
+            boolean packageLayer = comment != null && comment.startsWith("debian package");
+            directories.add(new Directory(path, new Stat('5', d.mode() & 07777, d.uid(), d.gid(), 0),
+                    packageLayer || packageDirs.contains(path)));
+        });
         return new Sbom(subject, packages, artifacts, files, directories, refs);
     }
 

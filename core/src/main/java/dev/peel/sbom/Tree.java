@@ -33,8 +33,8 @@ final class Tree {
                 List<MavenMetadata.Pom> poms, char type, int mode, long uid, long gid) {
     }
 
-    /** A directory of the tree: its mode and owner as the last layer that wrote it says. */
-    record Dir(int mode, long uid, long gid) {
+    /** A directory of the tree: its mode and owner as the last layer that wrote it ({@code layer}) says. */
+    record Dir(int mode, long uid, long gid, int layer) {
     }
 
     final TreeMap<String, Node> nodes = new TreeMap<>();
@@ -72,7 +72,7 @@ final class Tree {
                     continue;
                 }
                 if (h.isDirectory()) {
-                    addedDirs.put(p, new Dir(h.mode(), h.uid(), h.gid()));
+                    addedDirs.put(p, new Dir(h.mode(), h.uid(), h.gid(), index));
                     added.remove(p);
                     continue;
                 }

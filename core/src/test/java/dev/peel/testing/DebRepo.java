@@ -63,7 +63,7 @@ public final class DebRepo {
         return debOf(name, version, arch, fields, bytes);
     }
 
-    /** As {@link #deb}, with files of any bytes (a gzipped changelog, a binary). */
+    /** As {@link #deb}, with files of any bytes (a gzipped changelog, a binary); a path ending in '/' is an empty directory. */
     public Deb debOf(String name, String version, String arch, Map<String, String> fields, Map<String, byte[]> files)
             throws IOException, InterruptedException {
         String plain = version.contains(":") ? version.substring(version.indexOf(':') + 1) : version;
@@ -75,6 +75,10 @@ public final class DebRepo {
         control.append("Description: ").append(name).append(" for peel's tests\n");
         Files.writeString(build.resolve("DEBIAN/control"), control.toString());
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            if (f.getKey().endsWith("/")) {
+                Files.createDirectories(build.resolve(f.getKey()));
+                continue;
+            }
             Path p = build.resolve(f.getKey());
             Files.createDirectories(p.getParent());
             Files.write(p, f.getValue());
