@@ -111,7 +111,12 @@ public final class Changelogs {
             return Changelog.missing("the .deb of " + String.join(" and ", missing) + " is not in peel's cache");
         }
         try {
-            byte[] text = changelog(upgrade ? newDeb : oldDeb, name, newer);
+            String[] docLink = new String[1];
+            byte[] text = changelog(upgrade ? newDeb : oldDeb, name, newer, docLink);
+            if (text == null && docLink[0] != null) {
+                return Changelog.missing("in the .deb of " + newer + ", usr/share/doc/" + name + " is a symlink to " + docLink[0]
+                        + ": its changelog is another package's");
+            }
             if (text == null) {
                 return Changelog.missing("the .deb of " + newer + " has no usr/share/doc/" + name + "/changelog.Debian.gz");
             }
@@ -157,15 +162,21 @@ public final class Changelogs {
         return out;
     }
 
-    /** The decompressed changelog of package {@code name} in a .deb, or null when it has none as a regular file. */
-    private static byte[] changelog(Path deb, String name, String version) throws IOException {
+    /**
+     * The decompressed changelog of package {@code name} in a .deb, or null when it has none as a regular file; then
+     * {@code docLink[0]} is the target of its doc directory when that is a symlink.
+     */
+    private static byte[] changelog(Path deb, String name, String version, String[] docLink) throws IOException {
         String what = name + " " + version + " (" + deb.getFileName() + ")";
         DebArchive a = DebArchive.open(deb, what);
         List<String> wanted = List.of("usr/share/doc/" + name + "/changelog.Debian.gz", "usr/share/doc/" + name + "/changelog.gz");
         byte[] found = null;
         int rank = wanted.size();
         try (InputStream data = a.data(); TarReader r = new TarReader(data)) {
-            for (TarReader.Header h = r.next(); h != null; h = r.next()) {
+            for (TarReader.Header h = r.next(); h != null && rank > 0; h = r.next()) {
+                if (h.type() == '2' && h.path().equals("usr/share/doc/" + name)) {
+                    docLink[0] = h.linkName();
+                }
                 int i = wanted.indexOf(h.path());
                 if (i < 0 || i >= rank || !h.isRegular()) {
                     continue;

@@ -123,6 +123,20 @@ class ChangelogsTest {
         Changelogs.Changelog none = new Changelogs(bare).between("tool", "amd64", "4.0-1", "4.0-2");
         assertFalse(none.available());
         assertEquals("the .deb of 4.0-2 has no usr/share/doc/tool/changelog.Debian.gz", none.note());
+
+        Cache linked = new Cache(tmp.resolve("cache-linked"));
+        cached(linked, tool("6.0-1", null, ""));
+        Path build = Files.createDirectories(tmp.resolve("linked-deb/DEBIAN"));
+        Files.writeString(build.resolve("control"), "Package: tool\nVersion: 6.0-2\nArchitecture: amd64\n"
+                + "Maintainer: A <a@example.invalid>\nDescription: tool\n");
+        Files.createDirectories(tmp.resolve("linked-deb/usr/share/doc"));
+        Files.createSymbolicLink(tmp.resolve("linked-deb/usr/share/doc/tool"), Path.of("tool-common"));
+        Path deb = tmp.resolve("tool_6.0-2_amd64.deb");
+        dev.peel.testing.Tools.run("dpkg-deb", "--root-owner-group", "--build", tmp.resolve("linked-deb").toString(), deb.toString()).ok();
+        cached(linked, new DebRepo.Deb("tool", "6.0-2", "amd64", deb, ""));
+        Changelogs.Changelog other = new Changelogs(linked).between("tool", "amd64", "6.0-1", "6.0-2");
+        assertFalse(other.available());
+        assertEquals("in the .deb of 6.0-2, usr/share/doc/tool is a symlink to tool-common: its changelog is another package's", other.note());
     }
 
     @Test
