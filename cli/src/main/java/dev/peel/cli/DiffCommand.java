@@ -182,9 +182,9 @@ final class DiffCommand implements Callable<Integer> {
                     if (c == null || !c.available()) {
                         out.println("        changelog not available" + (c == null || c.note() == null ? "" : ": " + c.note()));
                     } else if (c.entries().isEmpty()) {
-                        out.println("        changelog: no entries between the versions");
+                        out.println("        changelog: no entries between the versions" + (c.note() == null ? "" : ", " + c.note()));
                     } else {
-                        out.println("        changelog:");
+                        out.println("        changelog" + (c.note() == null ? "" : ", " + c.note()) + ":");
                         boolean first = true;
                         for (Changelogs.Entry e : c.entries()) {
                             if (!first) {

@@ -41,7 +41,8 @@ public final class Changelogs {
 
     /**
      * What could be found: with {@code available}, the entries of the newer .deb newer than the older version (newest
-     * first); without, {@code note} says briefly why not.
+     * first), and a {@code note} when they were read from another package's .deb; without, {@code note} says briefly
+     * why not.
      */
     public record Changelog(boolean available, String note, List<Entry> entries) {
         public Changelog {
@@ -114,8 +115,20 @@ public final class Changelogs {
             String[] docLink = new String[1];
             byte[] text = changelog(upgrade ? newDeb : oldDeb, name, newer, docLink);
             if (text == null && docLink[0] != null) {
-                return Changelog.missing("in the .deb of " + newer + ", usr/share/doc/" + name + " is a symlink to " + docLink[0]
-                        + ": its changelog is another package's");
+                // Packages of one source often share one doc directory (libstdc++6 → gcc-12-base): the same version
+                // of the package the link names carries the changelog, when the cache holds it.
+                String other = docLink[0];
+                Path otherDeb = other.matches("[a-z0-9][a-z0-9+.-]+") ? find(other, newer, arch) : null;
+                if (otherDeb == null && other.matches("[a-z0-9][a-z0-9+.-]+")) {
+                    otherDeb = find(other, newer, "all");
+                }
+                byte[] shared = otherDeb == null ? null : changelog(otherDeb, other, newer, new String[1]);
+                if (shared == null) {
+                    return Changelog.missing("in the .deb of " + newer + ", usr/share/doc/" + name + " is a symlink to " + other
+                            + ", and no .deb of " + other + " " + newer + " with its changelog is in peel's cache");
+                }
+                return new Changelog(true, "from " + other + " " + newer + " (usr/share/doc/" + name + " links to it)",
+                        newerThan(new String(shared, StandardCharsets.UTF_8), older));
             }
             if (text == null) {
                 return Changelog.missing("the .deb of " + newer + " has no usr/share/doc/" + name + "/changelog.Debian.gz");

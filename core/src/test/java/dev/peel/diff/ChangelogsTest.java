@@ -136,7 +136,15 @@ class ChangelogsTest {
         cached(linked, new DebRepo.Deb("tool", "6.0-2", "amd64", deb, ""));
         Changelogs.Changelog other = new Changelogs(linked).between("tool", "amd64", "6.0-1", "6.0-2");
         assertFalse(other.available());
-        assertEquals("in the .deb of 6.0-2, usr/share/doc/tool is a symlink to tool-common: its changelog is another package's", other.note());
+        assertEquals("in the .deb of 6.0-2, usr/share/doc/tool is a symlink to tool-common, and no .deb of tool-common 6.0-2"
+                + " with its changelog is in peel's cache", other.note());
+
+        cached(linked, repo.debOf("tool-common", "6.0-2", "all", Map.of(), Map.of("usr/share/doc/tool-common/changelog.Debian.gz",
+                gzip("tool (6.0-2) unstable; urgency=low\n\n  * Shared.\n\n -- A <a@example.invalid>  Mon, 05 May 2025 10:00:00 +0000\n"))));
+        Changelogs.Changelog shared = new Changelogs(linked).between("tool", "amd64", "6.0-1", "6.0-2");
+        assertTrue(shared.available(), shared.note());
+        assertEquals("from tool-common 6.0-2 (usr/share/doc/tool links to it)", shared.note());
+        assertEquals(List.of("6.0-2"), shared.entries().stream().map(Changelogs.Entry::version).toList());
     }
 
     @Test
