@@ -125,11 +125,18 @@ final class DiffCommand implements Callable<Integer> {
         }
     }
 
-    /** Every image of a source (those of {@code wanted} only, when given), each read through its layers. */
+    /**
+     * Every image of a source (those of {@code wanted} only, when given), each read through its layers. BuildKit's
+     * attestation manifests (platform unknown/unknown, in-toto layers) are no images to compare.
+     */
     private static List<ImageDiff.Side> read(Transfer.Opened o, String name, Platform wanted) throws IOException {
         List<ImageDiff.Side> out = new ArrayList<>();
         for (Image i : o.images()) {
-            if (wanted == null || i.config().platform().matches(wanted)) {
+            Platform p = ImageDiff.platformOf(i.config());
+            if ("unknown".equals(p.os()) && "unknown".equals(p.architecture())) {
+                continue;
+            }
+            if (wanted == null || p.matches(wanted)) {
                 out.add(ImageDiff.read(i, name));
             }
         }

@@ -326,6 +326,42 @@ class DiffCommandTest {
     }
 
     @Test
+    void buildKitsAttestationManifestsAreNoPlatformToCompare() throws Exception {
+        Path with = tmp.resolve("images/attested");
+        assertEquals(0, peel("copy", newImage.toString(), with.toString()).exit());
+        Path blobs = with.resolve("blobs/sha256");
+        byte[] statement = bytes("{\"_type\":\"https://in-toto.io/Statement/v0.1\"}");
+        Files.write(blobs.resolve(dev.peel.oci.Digest.of(statement).hex()), statement);
+        byte[] config = bytes("{\"architecture\":\"unknown\",\"os\":\"unknown\",\"config\":{},\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":[\"" + dev.peel.oci.Digest.of(statement) + "\"]}}");
+        Files.write(blobs.resolve(dev.peel.oci.Digest.of(config).hex()), config);
+        byte[] manifest = bytes("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + dev.peel.oci.Digest.of(config)
+                + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.in-toto+json\",\"digest\":\""
+                + dev.peel.oci.Digest.of(statement) + "\",\"size\":" + statement.length + "}]}");
+        Files.write(blobs.resolve(dev.peel.oci.Digest.of(manifest).hex()), manifest);
+        JsonNode top = json(Files.readString(with.resolve("index.json"))).get("manifests").get(0);
+        byte[] index = bytes("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + top.get("digest").asText()
+                + "\",\"size\":" + top.get("size").asLong() + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + dev.peel.oci.Digest.of(manifest)
+                + "\",\"size\":" + manifest.length + ",\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"},"
+                + "\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\",\"vnd.docker.reference.digest\":\""
+                + top.get("digest").asText() + "\"}}]}");
+        Files.write(blobs.resolve(dev.peel.oci.Digest.of(index).hex()), index);
+        Files.writeString(with.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.index.v1+json\",\"digest\":\"" + dev.peel.oci.Digest.of(index) + "\",\"size\":"
+                + index.length + "}]}");
+
+        CliRun.Result r = peel("diff", newImage.toString(), with.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode platforms = json(r.out()).get("platforms");
+        assertEquals(1, platforms.size(), r.out());
+        assertEquals("linux/amd64", platforms.get(0).get("platform").asText());
+        assertFalse(platforms.get(0).get("differs").asBoolean(), r.out());
+    }
+
+    @Test
     void unreadableImagesAndBadArgumentsGiveTheDocumentedExitCodes() throws Exception {
         Path missing = tmp.resolve("nowhere/image");
         CliRun.Result m = peel("diff", newImage.toString(), missing.toString());

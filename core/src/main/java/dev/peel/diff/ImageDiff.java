@@ -32,8 +32,14 @@ public final class ImageDiff {
     /** One image read once: its manifest digest, config, layers, and its packages and files as its SBOM says. */
     public record Side(Digest digest, ImageConfig config, List<LayerRef> layers, Sbom sbom) {
         public Platform platform() {
-            return config.platform();
+            return platformOf(config);
         }
+    }
+
+    /** The config's platform; a missing os or architecture is "unknown" (a config without one is still compared). */
+    public static Platform platformOf(ImageConfig c) {
+        return new Platform(c.os() == null || c.os().isEmpty() ? "unknown" : c.os(),
+                c.architecture() == null || c.architecture().isEmpty() ? "unknown" : c.architecture(), c.variant());
     }
 
     /** A layer by digest and compressed size; {@code index} is its 1-based position in its image. */
