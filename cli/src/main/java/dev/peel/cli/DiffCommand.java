@@ -97,11 +97,20 @@ final class DiffCommand implements Callable<Integer> {
             }
         }
         String current = a;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, registry.jobs), r -> {
+            Thread t = new Thread(r, "peel-diff");
+            t.setDaemon(true);
+            return t;
+        });
         try (Transfer.Opened oa = Transfer.open(ea, client)) {
-            List<ImageDiff.Side> sa = read(oa, a, wanted);
+            List<java.util.concurrent.Future<ImageDiff.Side>> fa = submit(oa, a, wanted, pool);
             current = b;
             try (Transfer.Opened ob = Transfer.open(eb, client)) {
-                List<ImageDiff.Side> sb = read(ob, b, wanted);
+                List<java.util.concurrent.Future<ImageDiff.Side>> fb = submit(ob, b, wanted, pool);
+                current = a;
+                List<ImageDiff.Side> sa = collect(fa);
+                current = b;
+                List<ImageDiff.Side> sb = collect(fb);
                 if (wanted != null && sa.isEmpty() && sb.isEmpty()) {
                     err.println("peel diff: --platform " + platform + ": neither " + a + " nor " + b + " has an image for " + wanted);
                     return ExitCodes.USAGE;
@@ -122,22 +131,48 @@ final class DiffCommand implements Callable<Integer> {
             }
             err.println("peel diff: " + current + ": " + e.getMessage());
             return e instanceof IllegalArgumentException ? ExitCodes.USAGE : ExitCodes.FAILED;
+        } finally {
+            pool.shutdownNow();
         }
     }
 
     /**
-     * Every image of a source (those of {@code wanted} only, when given), each read through its layers. BuildKit's
-     * attestation manifests (platform unknown/unknown, in-toto layers) are no images to compare.
+     * Starts reading every image of a source (those of {@code wanted} only, when given) through its layers, at most
+     * {@code --jobs} images at once over both sources. BuildKit's attestation manifests (platform unknown/unknown,
+     * in-toto layers) are no images to compare.
      */
-    private static List<ImageDiff.Side> read(Transfer.Opened o, String name, Platform wanted) throws IOException {
-        List<ImageDiff.Side> out = new ArrayList<>();
+    private static List<java.util.concurrent.Future<ImageDiff.Side>> submit(Transfer.Opened o, String name, Platform wanted,
+                                                                           java.util.concurrent.ExecutorService pool) throws IOException {
+        List<java.util.concurrent.Future<ImageDiff.Side>> out = new ArrayList<>();
         for (Image i : o.images()) {
             Platform p = ImageDiff.platformOf(i.config());
             if ("unknown".equals(p.os()) && "unknown".equals(p.architecture())) {
                 continue;
             }
             if (wanted == null || p.matches(wanted)) {
-                out.add(ImageDiff.read(i, name));
+                out.add(pool.submit(() -> ImageDiff.read(i, name)));
+            }
+        }
+        return out;
+    }
+
+    /** The images read, in order; the first failure is thrown as it was. */
+    private static List<ImageDiff.Side> collect(List<java.util.concurrent.Future<ImageDiff.Side>> futures) throws IOException {
+        List<ImageDiff.Side> out = new ArrayList<>();
+        for (java.util.concurrent.Future<ImageDiff.Side> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IOException(e.getCause());
             }
         }
         return out;
