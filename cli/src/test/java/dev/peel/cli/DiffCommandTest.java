@@ -88,13 +88,20 @@ class DiffCommandTest {
      * layout; with a null suite, no packages.
      */
     static Path build(String name, String suite, String env, String entrypoint, String moreFiles, String archs) throws Exception {
+        return build(name, suite, env, entrypoint, moreFiles, archs, false);
+    }
+
+    /** As above; {@code docs} keeps /usr/share/doc (the presets keep only copyright files, as distroless does). */
+    static Path build(String name, String suite, String env, String entrypoint, String moreFiles, String archs, boolean docs)
+            throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("specs/" + name));
         Files.copy(repo.keyring(), dir.resolve("repo.asc"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path spec = dir.resolve("image.yaml");
         Files.writeString(spec, "archs: " + archs + "\ncreated: 2024-01-01T00:00:00Z\n"
                 + (suite == null ? "" : "debian:\n  suite: " + suite + "\n  sources:\n"
                 + "    - {url: \"" + repo.url() + "\", suites: [" + suite + "], keyring: repo.asc}\n"
-                + "  packages: [hello, zero]\n")
+                + "  packages: [hello, zero]\n"
+                + (docs ? "" : "  path-exclude: [/usr/share/doc/*]\n  path-include: [/usr/share/doc/*/copyright]\n"))
                 + "accounts:\n  users: [{name: app, uid: 1000}]\n  run-as: app\n"
                 + "files:\n  - {path: /etc/motd, content: \"welcome\\n\"}\n" + moreFiles
                 + "entrypoint: " + entrypoint + "\nenv: {" + env + "}\n");
@@ -194,6 +201,24 @@ class DiffCommandTest {
                 .out()).get("platforms").get(0).get("packages").get(0).get("changelog");
         assertFalse(c.get("available").asBoolean());
         assertEquals(0, c.get("entries").size());
+    }
+
+    @Test
+    void withoutTheDebsAChangelogTheImageCarriesIsRead() throws Exception {
+        Path oldDocs = build("old-docs", "old", "GREETING: hi", "[/usr/bin/hello]", "", "[amd64]", true);
+        Path newDocs = build("new-docs", "new", "GREETING: hi", "[/usr/bin/hello]", "", "[amd64]", true);
+        CliRun.Result r = peel("diff", oldDocs.toString(), newDocs.toString(), "--cache", tmp.resolve("empty-cache").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("    ~ hello:amd64 1.0-1 → 1.0-2\n        changelog, from the image's /usr/share/doc/hello"
+                + " (the .debs were not at hand):\n" + indent(ENTRY_2) + "\n" + indent(ENTRY_11)), r.out());
+        assertFalse(r.out().contains("hello (1.0-1) unstable"), r.out());
+        JsonNode c = json(peel("diff", oldDocs.toString(), newDocs.toString(), "--cache", tmp.resolve("empty-cache").toString(),
+                "--json").out()).get("platforms").get(0).get("packages").get(0).get("changelog");
+        assertTrue(c.get("available").asBoolean());
+        assertEquals(2, c.get("entries").size());
+
+        CliRun.Result stripped = peel("diff", oldImage.toString(), newImage.toString(), "--cache", tmp.resolve("empty-cache").toString());
+        assertTrue(stripped.out().contains("changelog not available"), "the preset-like images keep no changelog: " + stripped.out());
     }
 
     @Test

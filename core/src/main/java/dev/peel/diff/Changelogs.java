@@ -139,6 +139,62 @@ public final class Changelogs {
         }
     }
 
+    /**
+     * The changelog an image itself carries for each of {@code names} ({@code usr/share/doc/NAME/changelog.Debian.gz}
+     * or {@code changelog.gz}, as the merged tree has it, decompressed), by name; a package whose file is absent, a
+     * link, or too large is left out. Read in one pass over the layers.
+     */
+    static Map<String, byte[]> inImage(dev.peel.image.Image image, java.util.Set<String> names) throws IOException {
+        Map<String, String> wanted = new HashMap<>();
+        for (String n : names) {
+            wanted.put("usr/share/doc/" + n + "/changelog.Debian.gz", n);
+            wanted.put("usr/share/doc/" + n + "/changelog.gz", n);
+        }
+        java.util.TreeMap<String, TarReader.Header> tree = new java.util.TreeMap<>();
+        Map<String, byte[]> found = new HashMap<>();
+        for (dev.peel.image.Layer l : image.layers()) {
+            dev.peel.image.LayerFiles.apply(l, tree, true, (h, r) -> {
+                if (wanted.containsKey(h.path())) {
+                    found.remove(h.path());
+                    if (h.isRegular() && h.size() <= MAX_COMPRESSED) {
+                        found.put(h.path(), r.data().readAllBytes());
+                    }
+                }
+            });
+        }
+        Map<String, byte[]> out = new HashMap<>();
+        for (String n : names) {
+            for (String f : List.of("usr/share/doc/" + n + "/changelog.Debian.gz", "usr/share/doc/" + n + "/changelog.gz")) {
+                byte[] gz = found.get(f);
+                if (gz != null && tree.containsKey(f) && !out.containsKey(n)) {
+                    try {
+                        out.put(n, gunzip(gz, "/" + f));
+                    } catch (IOException e) {
+                        // A damaged changelog is none; the note says the .debs were not at hand.
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The entries of a changelog an image carries newer than {@code older}, or null when its newest entry is not
+     * {@code newer} (a changelog of another version says nothing about this change).
+     */
+    static Changelog fromImage(byte[] text, String name, String older, String newer) {
+        List<Entry> all;
+        try {
+            all = newerThan(new String(text, StandardCharsets.UTF_8), Version.parse(older));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (all.isEmpty() || !all.get(0).version().equals(newer)) {
+            return null;
+        }
+        return new Changelog(true, "from the image's /usr/share/doc/" + name + " (the .debs were not at hand)", all);
+    }
+
     /** The entries of a changelog's text newer than {@code older}, stopping at the first that is not. */
     static List<Entry> newerThan(String text, Version older) {
         List<Entry> out = new ArrayList<>();
@@ -204,18 +260,23 @@ public final class Changelogs {
         if (found == null) {
             return null;
         }
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(found))) {
+        return gunzip(found, what + ": " + wanted.get(rank));
+    }
+
+    /** A gzipped changelog's text, at most {@link #MAX_TEXT} bytes; {@code what} names it in errors. */
+    private static byte[] gunzip(byte[] gz, String what) throws IOException {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[65536];
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
                 if (out.size() > MAX_TEXT) {
-                    throw new IOException(what + ": " + wanted.get(rank) + " decompresses to more than " + MAX_TEXT + " bytes");
+                    throw new IOException(what + " decompresses to more than " + MAX_TEXT + " bytes");
                 }
             }
             return out.toByteArray();
         } catch (java.util.zip.ZipException e) {
-            throw new IOException(what + ": " + wanted.get(rank) + " is not gzip: " + e.getMessage());
+            throw new IOException(what + " is not gzip: " + e.getMessage());
         }
     }
 

@@ -29,8 +29,11 @@ public final class ImageDiff {
     private ImageDiff() {
     }
 
-    /** One image read once: its manifest digest, config, layers, and its packages and files as its SBOM says. */
-    public record Side(Digest digest, ImageConfig config, List<LayerRef> layers, Sbom sbom) {
+    /**
+     * One image read once: its manifest digest, config, layers, and its packages and files as its SBOM says;
+     * {@code image} reads its layers again, checked against their digests (for the changelogs it may carry).
+     */
+    public record Side(Digest digest, ImageConfig config, List<LayerRef> layers, Sbom sbom, Image image) {
         public Platform platform() {
             return platformOf(config);
         }
@@ -115,11 +118,11 @@ public final class ImageDiff {
             refs.add(new LayerRef(l.digest(), l.size(), refs.size() + 1));
         }
         Image verified = new ReadImage(image.rawManifest(), image.manifest(), image.rawConfig(), image.config(), checked);
-        return new Side(image.digest(), image.config(), refs, Sbom.read(verified, name, null));
+        return new Side(image.digest(), image.config(), refs, Sbom.read(verified, name, null), verified);
     }
 
     /** Compares the platforms of A and B: those of both, then those only in B (added) and only in A (removed). */
-    public static List<PlatformDiff> compare(List<Side> a, List<Side> b, Changelogs changelogs) {
+    public static List<PlatformDiff> compare(List<Side> a, List<Side> b, Changelogs changelogs) throws IOException {
         Map<Platform, Side> byA = new TreeMap<>();
         Map<Platform, Side> byB = new TreeMap<>();
         a.forEach(s -> byA.putIfAbsent(s.platform(), s));
@@ -144,9 +147,46 @@ public final class ImageDiff {
     }
 
     /** Compares two images of one platform. */
-    public static PlatformDiff compare(Side a, Side b, Changelogs changelogs) {
-        return new PlatformDiff(b.platform(), Status.COMPARED, a.digest(), b.digest(), packages(a.sbom(), b.sbom(), changelogs),
+    public static PlatformDiff compare(Side a, Side b, Changelogs changelogs) throws IOException {
+        return new PlatformDiff(b.platform(), Status.COMPARED, a.digest(), b.digest(),
+                withImageChangelogs(packages(a.sbom(), b.sbom(), changelogs), a, b),
                 files(a.sbom(), b.sbom()), config(a.config(), b.config()), layers(a.layers(), b.layers()));
+    }
+
+    /**
+     * Where the .debs gave no changelog, the one the newer image carries itself, when its newest entry is the newer
+     * version (images that keep /usr/share/doc; distroless ones do not).
+     */
+    static List<PackageChange> withImageChangelogs(List<PackageChange> changes, Side a, Side b) throws IOException {
+        Set<String> fromB = new TreeSet<>();
+        Set<String> fromA = new TreeSet<>();
+        for (PackageChange c : changes) {
+            if (c.change() == Change.CHANGED && !c.changelog().available()) {
+                (upgrade(c) ? fromB : fromA).add(c.name());
+            }
+        }
+        if (fromA.isEmpty() && fromB.isEmpty()) {
+            return changes;
+        }
+        Map<String, byte[]> inB = fromB.isEmpty() ? Map.of() : Changelogs.inImage(b.image(), fromB);
+        Map<String, byte[]> inA = fromA.isEmpty() ? Map.of() : Changelogs.inImage(a.image(), fromA);
+        List<PackageChange> out = new ArrayList<>();
+        for (PackageChange c : changes) {
+            byte[] text = c.change() != Change.CHANGED || c.changelog().available() ? null
+                    : (upgrade(c) ? inB : inA).get(c.name());
+            Changelogs.Changelog found = text == null ? null : Changelogs.fromImage(text, c.name(),
+                    upgrade(c) ? c.oldVersion() : c.newVersion(), upgrade(c) ? c.newVersion() : c.oldVersion());
+            out.add(found == null ? c : new PackageChange(c.name(), c.arch(), c.change(), c.oldVersion(), c.newVersion(), found));
+        }
+        return out;
+    }
+
+    private static boolean upgrade(PackageChange c) {
+        try {
+            return dev.peel.debian.Version.parse(c.newVersion()).compareTo(dev.peel.debian.Version.parse(c.oldVersion())) >= 0;
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
     }
 
     static List<PackageChange> packages(Sbom a, Sbom b, Changelogs changelogs) {
