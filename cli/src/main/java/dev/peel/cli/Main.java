@@ -21,6 +21,7 @@ public final class Main {
         m.put("inspect", InspectCommand::new);
         m.put("run", RunCommand::new);
         m.put("debug", DebugCommand::new);
+        m.put("diff", DiffCommand::new);
         m.put("sbom", SbomCommand::new);
         m.put("resolve", ResolveCommand::new);
         m.put("lock", LockCommand::new);

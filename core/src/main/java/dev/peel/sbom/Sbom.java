@@ -85,8 +85,24 @@ public final class Sbom {
      *
      * @param ownerId the id of the package, Maven artifact or image it is attributed to; the image's for unaccounted files
      * @param why how the attribution was made, for the file's comment
+     * @param stat its type, mode, owner and size as the tar header that put it there says
      */
-    public record File(String id, String path, String sha256, String sha1, String link, Owner owner, String ownerId, String why) {
+    public record File(String id, String path, String sha256, String sha1, String link, Owner owner, String ownerId, String why,
+                       Stat stat) {
+    }
+
+    /**
+     * A tar entry's metadata: {@code type} is the tar type flag ('0' a regular file, '2' a symlink, '3'/'4' devices,
+     * '6' a FIFO, '5' a directory; a hard link is given its target's type); {@code size} is a regular file's byte count.
+     */
+    public record Stat(char type, int mode, long uid, long gid, long size) {
+    }
+
+    /**
+     * One directory of the final tree, with its tar header's mode and owner; {@code ownedByPackage} when a Debian
+     * package's file list names it or a file under it, or a package's own layer (peel's history) put it there.
+     */
+    public record Directory(String path, Stat stat, boolean ownedByPackage) {
     }
 
     private final Subject subject;
@@ -94,10 +110,12 @@ public final class Sbom {
     private final List<Package> packages;
     private final List<MavenArtifact> mavenArtifacts;
     private final List<File> files;
+    private final List<Directory> directories;
     private final Map<String, String> licenseRefs;
 
     private Sbom(Subject subject, List<Package> packages, List<MavenArtifact> mavenArtifacts, List<File> files,
-                 Map<String, String> licenseRefs) {
+                 List<Directory> directories, Map<String, String> licenseRefs) {
+        this.directories = List.copyOf(directories);
         this.subject = subject;
         this.packages = List.copyOf(packages);
         this.mavenArtifacts = List.copyOf(mavenArtifacts);
@@ -125,6 +143,11 @@ public final class Sbom {
 
     public List<File> files() {
         return files;
+    }
+
+    /** The directories of the final tree, by path (no SBOM format lists them; {@code peel diff} compares them). */
+    public List<Directory> directories() {
+        return directories;
     }
 
     /** The texts of the LicenseRefs the packages' expressions name, by id. */
@@ -249,9 +272,35 @@ public final class Sbom {
                 why = "a Java archive with Maven metadata (" + a.metadata() + ")";
             }
             String link = n.kind() == Tree.Kind.SYMLINK ? n.link() : null;
-            files.add(new File(fileId(n.path()), n.path(), n.sha256(), n.sha1(), link, owner, ownerId, why));
+            char type = n.type() == '\0' || n.type() == '7' || n.type() == '1' ? '0' : n.type();
+            files.add(new File(fileId(n.path()), n.path(), n.sha256(), n.sha1(), link, owner, ownerId, why,
+                    new Stat(type, n.mode() & 07777, n.uid(), n.gid(), n.kind() == Tree.Kind.FILE ? n.size() : 0)));
         }
-        return new Sbom(subject, packages, artifacts, files, refs);
+        Set<String> packageDirs = new java.util.HashSet<>();
+        for (Installed p : installed.values()) {
+            for (String path : p.paths) {
+                String canonical = tree.resolve(path, false);
+                if (canonical != null && tree.dirs.containsKey(canonical)) {
+                    packageDirs.add(canonical);
+                }
+            }
+        }
+        java.util.Collection<String> debIds = idOf.values();
+        for (File f : files) {
+            if (f.owner() == Owner.PACKAGE && debIds.contains(f.ownerId())) {
+                for (String d = parent(f.path()); !d.isEmpty() && packageDirs.add(d); d = parent(d)) {
+                    // Each ancestor once: the loop stops at the first already known.
+                }
+            }
+        }
+        List<Directory> directories = new ArrayList<>();
+        new TreeMap<>(tree.dirs).forEach((path, d) -> {
+            String comment = d.layer() < comments.size() ? comments.get(d.layer()) : null;
+            boolean packageLayer = comment != null && comment.startsWith("debian package");
+            directories.add(new Directory(path, new Stat('5', d.mode() & 07777, d.uid(), d.gid(), 0),
+                    packageLayer || packageDirs.contains(path)));
+        });
+        return new Sbom(subject, packages, artifacts, files, directories, refs);
     }
 
     /** The Maven artifact a Java archive's metadata names, or null (no metadata, or a shaded jar's name matching none). */

@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -28,14 +26,19 @@ final class Tree {
 
     /**
      * One non-directory of the tree; {@code layer} is the index of the layer that put it there; {@code poms} the
-     * Maven metadata of a regular file named like a Java archive, else null.
+     * Maven metadata of a regular file named like a Java archive, else null; {@code type}, {@code mode}, {@code uid}
+     * and {@code gid} are its tar header's ({@code type} of a hard link is its target's).
      */
     record Node(String path, Kind kind, String link, String sha256, String sha1, long size, int layer, byte[] bytes,
-                List<MavenMetadata.Pom> poms) {
+                List<MavenMetadata.Pom> poms, char type, int mode, long uid, long gid) {
+    }
+
+    /** A directory of the tree: its mode and owner as the last layer that wrote it ({@code layer}) says. */
+    record Dir(int mode, long uid, long gid, int layer) {
     }
 
     final TreeMap<String, Node> nodes = new TreeMap<>();
-    final Set<String> dirs = new HashSet<>();
+    final java.util.HashMap<String, Dir> dirs = new java.util.HashMap<>();
 
     static Tree read(Image image, Predicate<String> keep) throws IOException {
         Tree t = new Tree();
@@ -48,7 +51,7 @@ final class Tree {
 
     private void apply(Layer layer, int index, Predicate<String> keep) throws IOException {
         TreeMap<String, Node> added = new TreeMap<>();
-        Set<String> addedDirs = new HashSet<>();
+        java.util.HashMap<String, Dir> addedDirs = new java.util.HashMap<>();
         List<String> whiteouts = new ArrayList<>();
         List<String> opaque = new ArrayList<>();
         try (InputStream in = layer.openUncompressed(); TarReader r = new TarReader(new BufferedInputStream(in, 65536))) {
@@ -69,26 +72,27 @@ final class Tree {
                     continue;
                 }
                 if (h.isDirectory()) {
-                    addedDirs.add(p);
+                    addedDirs.put(p, new Dir(h.mode(), h.uid(), h.gid(), index));
                     added.remove(p);
                     continue;
                 }
                 addedDirs.remove(p);
                 Node n;
                 if (h.isRegular()) {
-                    n = hashed(p, Kind.FILE, null, r.data(), index, keep.test(p));
+                    n = hashed(p, Kind.FILE, null, r.data(), index, keep.test(p), h);
                 } else if (h.type() == '2') {
                     n = hashed(p, Kind.SYMLINK, h.linkName(),
-                            new java.io.ByteArrayInputStream(h.linkName().getBytes(StandardCharsets.UTF_8)), index, false);
+                            new java.io.ByteArrayInputStream(h.linkName().getBytes(StandardCharsets.UTF_8)), index, false, h);
                 } else if (h.type() == '1') {
                     String target = dev.peel.tar.TarReader.cleanPath(h.linkName());
                     Node t = added.containsKey(target) ? added.get(target) : nodes.get(target);
                     if (t == null) {
                         throw new IOException("layer " + layer.digest() + ": hard link /" + p + " to /" + target + ", which is not there");
                     }
-                    n = new Node(p, t.kind(), t.link(), t.sha256(), t.sha1(), t.size(), index, t.bytes(), t.poms());
+                    n = new Node(p, t.kind(), t.link(), t.sha256(), t.sha1(), t.size(), index, t.bytes(), t.poms(), t.type(),
+                            h.mode(), h.uid(), h.gid());
                 } else {
-                    n = hashed(p, Kind.OTHER, null, InputStream.nullInputStream(), index, false);
+                    n = hashed(p, Kind.OTHER, null, InputStream.nullInputStream(), index, false, h);
                 }
                 added.put(p, n);
             }
@@ -101,12 +105,12 @@ final class Tree {
             dirs.remove(gone);
             removeUnder(gone);
         }
-        for (String d : addedDirs) {
-            nodes.remove(d);
-            dirs.add(d);
+        for (java.util.Map.Entry<String, Dir> d : addedDirs.entrySet()) {
+            nodes.remove(d.getKey());
+            dirs.put(d.getKey(), d.getValue());
         }
         for (Node n : added.values()) {
-            if (dirs.remove(n.path())) {
+            if (dirs.remove(n.path()) != null) {
                 removeUnder(n.path());
             }
             nodes.put(n.path(), n);
@@ -121,10 +125,11 @@ final class Tree {
             return;
         }
         nodes.subMap(prefix, dir + "0").clear();
-        dirs.removeIf(d -> d.startsWith(prefix));
+        dirs.keySet().removeIf(d -> d.startsWith(prefix));
     }
 
-    private static Node hashed(String path, Kind kind, String link, InputStream in, int layer, boolean keep) throws IOException {
+    private static Node hashed(String path, Kind kind, String link, InputStream in, int layer, boolean keep, TarReader.Header h)
+            throws IOException {
         MessageDigest sha256 = digest("SHA-256");
         MessageDigest sha1 = digest("SHA-1");
         java.io.ByteArrayOutputStream kept = keep ? new java.io.ByteArrayOutputStream() : null;
@@ -177,7 +182,7 @@ final class Tree {
             n = seen.read(buf);
         } while (n >= 0);
         return new Node(path, kind, link, HexFormat.of().formatHex(sha256.digest()), HexFormat.of().formatHex(sha1.digest()), size[0],
-                layer, kept == null ? null : kept.toByteArray(), poms);
+                layer, kept == null ? null : kept.toByteArray(), poms, h.type(), h.mode(), h.uid(), h.gid());
     }
 
     private static MessageDigest digest(String name) {

@@ -58,6 +58,14 @@ public final class DebRepo {
      */
     public Deb deb(String name, String version, String arch, Map<String, String> fields, Map<String, String> files)
             throws IOException, InterruptedException {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        files.forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        return debOf(name, version, arch, fields, bytes);
+    }
+
+    /** As {@link #deb}, with files of any bytes (a gzipped changelog, a binary); a path ending in '/' is an empty directory. */
+    public Deb debOf(String name, String version, String arch, Map<String, String> fields, Map<String, byte[]> files)
+            throws IOException, InterruptedException {
         String plain = version.contains(":") ? version.substring(version.indexOf(':') + 1) : version;
         Path build = Files.createTempDirectory(root, "deb-");
         Files.createDirectories(build.resolve("DEBIAN"));
@@ -66,10 +74,14 @@ public final class DebRepo {
         fields.forEach((k, v) -> control.append(k).append(": ").append(v).append('\n'));
         control.append("Description: ").append(name).append(" for peel's tests\n");
         Files.writeString(build.resolve("DEBIAN/control"), control.toString());
-        for (Map.Entry<String, String> f : files.entrySet()) {
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            if (f.getKey().endsWith("/")) {
+                Files.createDirectories(build.resolve(f.getKey()));
+                continue;
+            }
             Path p = build.resolve(f.getKey());
             Files.createDirectories(p.getParent());
-            Files.writeString(p, f.getValue());
+            Files.write(p, f.getValue());
         }
         Path pool = Files.createDirectories(root.resolve("pool/main/" + name.charAt(0) + "/" + name));
         Path deb = pool.resolve(name + "_" + plain + "_" + arch + ".deb");
