@@ -80,7 +80,11 @@ public final class Rootfs {
         }
     }
 
-    /** Unpacks every layer of {@code image} into {@code into}, checking each layer's digest and diffID. */
+    /**
+     * Unpacks every layer of {@code image} into {@code into}, checking each layer's digest and diffID. One thread
+     * reads, checks and decompresses the layers in order, a bounded buffer ahead of the one that writes the tree,
+     * so both cores work; a layer whose bytes do not match is an error once its last byte is read.
+     */
     public static void unpack(Image image, Path into, Unpacker.Limits limits, Consumer<String> warn) throws IOException {
         List<Layer> layers = image.layers();
         List<Digest> diffIds = image.config().diffIds();
@@ -88,10 +92,42 @@ public final class Rootfs {
             throw new IOException("the image has " + layers.size() + " layers but its config lists " + diffIds.size()
                     + " diffIDs");
         }
-        Unpacker u = new Unpacker(into, limits, warn);
+        List<Pipe> pipes = new java.util.ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            String what = "layer " + (i + 1) + " (" + l.digest() + ")";
+            pipes.add(new Pipe());
+        }
+        Thread reader = new Thread(() -> {
+            for (int i = 0; i < layers.size(); i++) {
+                if (!decompress(layers.get(i), diffIds.get(i), what(layers.get(i), i), pipes.get(i))) {
+                    return;
+                }
+            }
+        }, "peel-unpack-read");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            Unpacker u = new Unpacker(into, limits, warn);
+            for (int i = 0; i < layers.size(); i++) {
+                try (InputStream tar = pipes.get(i)) {
+                    u.layer(tar, what(layers.get(i), i));
+                    // The rest (the archive's end blocks), so that a digest mismatch, reported at the end, is seen.
+                    tar.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            }
+            u.finish();
+        } finally {
+            pipes.forEach(Pipe::abandon);
+            reader.interrupt();
+        }
+    }
+
+    private static String what(Layer l, int i) {
+        return "layer " + (i + 1) + " (" + l.digest() + ")";
+    }
+
+    /** Reads, checks and decompresses one layer into {@code pipe}; false when the writer gave up or it failed. */
+    private static boolean decompress(Layer l, Digest diffId, String what, Pipe pipe) {
+        try {
             Compression c = Compression.ofMediaType(l.mediaType().value());
             if (c == null) {
                 throw new IOException(what + ": not a tar layer (" + l.mediaType() + ")");
@@ -101,8 +137,10 @@ public final class Rootfs {
             try (InputStream raw = l.open();
                  DigestInputStream blob = new Hashing(raw, blobHash);
                  DigestInputStream tar = new Hashing(c.decompress(blob), tarHash)) {
-                u.layer(tar, what);
-                tar.transferTo(java.io.OutputStream.nullOutputStream());
+                byte[] buf = new byte[Pipe.CHUNK];
+                for (int n = tar.readNBytes(buf, 0, buf.length); n > 0; n = tar.readNBytes(buf, 0, buf.length)) {
+                    pipe.put(java.util.Arrays.copyOf(buf, n));
+                }
                 blob.transferTo(java.io.OutputStream.nullOutputStream());
             }
             String blobHex = HexFormat.of().formatHex(blobHash.digest());
@@ -110,12 +148,106 @@ public final class Rootfs {
                 throw new IOException(what + ": its bytes have digest sha256:" + blobHex + ", not the manifest's");
             }
             String tarHex = HexFormat.of().formatHex(tarHash.digest());
-            if (!tarHex.equals(diffIds.get(i).hex())) {
-                throw new IOException(what + ": its tar has digest sha256:" + tarHex + ", not the config's diffID "
-                        + diffIds.get(i));
+            if (!tarHex.equals(diffId.hex())) {
+                throw new IOException(what + ": its tar has digest sha256:" + tarHex + ", not the config's diffID " + diffId);
+            }
+            pipe.end(null);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        } catch (IOException | RuntimeException e) {
+            pipe.end(e instanceof IOException io ? io : new IOException(what + ": " + e, e));
+            return false;
+        }
+    }
+
+    /** Chunks of one layer's tar from the reading thread to the writing one, at most 16 MiB ahead. */
+    private static final class Pipe extends InputStream {
+        static final int CHUNK = 256 * 1024;
+        private static final byte[] END = new byte[0];
+        private final java.util.concurrent.BlockingQueue<byte[]> chunks = new java.util.concurrent.ArrayBlockingQueue<>(64);
+        private volatile IOException failure;
+        private volatile boolean abandoned;
+        private byte[] current = new byte[0];
+        private int pos;
+        private boolean ended;
+
+        void put(byte[] chunk) throws InterruptedException, IOException {
+            while (!chunks.offer(chunk, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (abandoned) {
+                    throw new InterruptedException();
+                }
             }
         }
-        u.finish();
+
+        void end(IOException e) {
+            failure = e;
+            try {
+                while (!abandoned && !chunks.offer(END, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    // The writer is busy; wait for room.
+                }
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void abandon() {
+            abandoned = true;
+            chunks.clear();
+        }
+
+        private boolean fill() throws IOException {
+            while (pos == current.length) {
+                if (ended) {
+                    return false;
+                }
+                try {
+                    current = chunks.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+                pos = 0;
+                if (current == END) {
+                    ended = true;
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? current[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.length - pos);
+            System.arraycopy(current, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long done = 0;
+            while (done < n && fill()) {
+                int k = (int) Math.min(n - done, current.length - pos);
+                pos += k;
+                done += k;
+            }
+            return done;
+        }
     }
 
     /** A digesting stream whose skipped bytes are digested too (the tar reader skips padding). */

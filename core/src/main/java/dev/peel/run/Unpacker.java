@@ -84,6 +84,11 @@ public final class Unpacker {
     private final Map<String, Integer> dirModes = new HashMap<>();
     /** Host paths (relative to the root) the current layer wrote: an opaque whiteout keeps them. */
     private final Set<String> thisLayer = new HashSet<>();
+    /**
+     * Parents already resolved (name → host folder), valid until a folder or link is removed or a link made
+     * (each clears it): most entries sit in folders earlier entries resolved.
+     */
+    private final Map<String, Path> resolved = new HashMap<>();
     private long bytes;
     private long entries;
     private String layer = "";
@@ -190,6 +195,19 @@ public final class Unpacker {
      * followed as chroot would, never above the root); missing folders are made when {@code create}, else null.
      */
     private Path parent(List<String> parts, String entry, boolean create) throws IOException {
+        String key = String.join("/", parts.subList(0, parts.size() - 1));
+        Path known = resolved.get(key);
+        if (known != null) {
+            return known;
+        }
+        Path p = resolve(parts, entry, create);
+        if (p != null) {
+            resolved.put(key, p);
+        }
+        return p;
+    }
+
+    private Path resolve(List<String> parts, String entry, boolean create) throws IOException {
         Deque<String> todo = new ArrayDeque<>(parts.subList(0, parts.size() - 1));
         List<String> at = new ArrayList<>();
         int links = 0;
@@ -254,10 +272,13 @@ public final class Unpacker {
     }
 
     /** Removes whatever is at {@code p} (a link itself, never its target; a folder with all it holds). */
-    private static void remove(Path p) throws IOException {
+    private void remove(Path p) throws IOException {
         BasicFileAttributes a = attributes(p);
         if (a == null) {
             return;
+        }
+        if (!a.isRegularFile()) {
+            resolved.clear();
         }
         if (a.isDirectory()) {
             deleteTree(p);
@@ -343,6 +364,7 @@ public final class Unpacker {
         }
         Path p = target(parts, entry);
         remove(p);
+        resolved.clear();
         Files.createSymbolicLink(p, Path.of(link));
     }
 
