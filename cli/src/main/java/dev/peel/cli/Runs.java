@@ -255,6 +255,12 @@ final class Runs {
                 if (env.keySet().stream().noneMatch("PATH"::equals)) {
                     kv.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
                 }
+                String problem = missing(root, argv, kv);
+                if (problem != null) {
+                    // As peel run (and a shell) answer: 127 not found, 126 not executable.
+                    return new Result(problem.equals("not found") ? NOT_FOUND : NOT_EXECUTABLE, "",
+                            argv.get(0) + ": " + problem + " in the image\n");
+                }
                 Sandbox.Spec spec = new Sandbox.Spec(argv, kv, c.workingDir(), user.uid(), user.gid(), true, List.of(),
                         hostname(image), true);
                 Path st = state.toAbsolutePath();

@@ -124,7 +124,7 @@ class TestCommandTest {
     static final String FAILING = """
             schemaVersion: 2.0.0
             commandTests:
-              - {name: needs a sandbox, command: hello, args: [-v], exitCode: 0}
+              - {name: not in the image, command: no-such-command, args: [-v], exitCode: 0}
             fileExistenceTests:
               - {name: shouldExist, path: /nope}
               - {name: shouldNotExist, path: /etc/motd, shouldExist: false}
@@ -209,7 +209,8 @@ class TestCommandTest {
         assertEquals(1, r.exit(), r.out() + r.err());
         Map<String, List<String>> o = outcomes(r.out());
         Map<String, List<String>> expected = new LinkedHashMap<>();
-        expected.put("Command Test: needs a sandbox", List.of("--- FAIL", "Error: command tests need peel run's sandbox"));
+        expected.put("Command Test: not in the image", List.of("--- FAIL",
+                "Error: Test 'not in the image' exited with incorrect error code. Expected: 0, Actual: 127"));
         expected.put("File Content Test: expectedContents", List.of("--- FAIL",
                 "Error: Expected string 'v1' not found in file content string 'welcome v2"));
         expected.put("File Content Test: excludedContents", List.of("--- FAIL",
@@ -264,8 +265,8 @@ class TestCommandTest {
         NodeList cases = d.getElementsByTagName("testcase");
         assertEquals(16, cases.getLength());
         Element first = (Element) cases.item(0);
-        assertEquals("Command Test: needs a sandbox", first.getAttribute("name"));
-        assertEquals("command tests need peel run's sandbox",
+        assertEquals("Command Test: not in the image", first.getAttribute("name"));
+        assertEquals("Test 'not in the image' exited with incorrect error code. Expected: 0, Actual: 127",
                 ((Element) first.getElementsByTagName("failure").item(0)).getAttribute("message"));
         Element metadata = (Element) cases.item(15);
         assertEquals("Metadata Test", metadata.getAttribute("name"));
