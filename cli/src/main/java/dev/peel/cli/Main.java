@@ -11,38 +11,41 @@ import picocli.CommandLine.Option;
 public final class Main {
     /**
      * The subcommands, in help order. picocli reflects over every class it is given (≈ 0.15 s for all of them),
-     * so a run registers only the one it invokes; help, usage errors and unknown names get them all.
+     * so a run registers only the one it invokes; help, usage errors and unknown names get them all. A switch, not
+     * a map of constructor references: those would load every command's class (and spin a lambda for each) on
+     * every start.
      */
-    private static final java.util.Map<String, java.util.function.Supplier<Object>> SUBCOMMANDS = subcommands();
+    private static final java.util.List<String> SUBCOMMANDS = java.util.List.of("build", "inspect", "run", "debug", "diff", "sbom", "resolve", "lock", "cache", "presets", "check", "test", "push", "pull", "copy", "tags", "index", "login", "logout", "publish-static", "keygen", "sign", "attest", "verify", "help");
 
-    private static java.util.Map<String, java.util.function.Supplier<Object>> subcommands() {
-        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
-        m.put("build", BuildCommand::new);
-        m.put("inspect", InspectCommand::new);
-        m.put("run", RunCommand::new);
-        m.put("debug", DebugCommand::new);
-        m.put("diff", DiffCommand::new);
-        m.put("sbom", SbomCommand::new);
-        m.put("resolve", ResolveCommand::new);
-        m.put("lock", LockCommand::new);
-        m.put("cache", CacheCommand::new);
-        m.put("presets", PresetsCommand::new);
-        m.put("check", CheckCommand::new);
-        m.put("test", TestCommand::new);
-        m.put("push", PushCommand::new);
-        m.put("pull", PullCommand::new);
-        m.put("copy", CopyCommand::new);
-        m.put("tags", TagsCommand::new);
-        m.put("index", IndexCommand::new);
-        m.put("login", LoginCommand::new);
-        m.put("logout", LogoutCommand::new);
-        m.put("publish-static", PublishStaticCommand::new);
-        m.put("keygen", KeygenCommand::new);
-        m.put("sign", SignCommand::new);
-        m.put("attest", AttestCommand::new);
-        m.put("verify", VerifyCommand::new);
-        m.put("help", CommandLine.HelpCommand::new);
-        return java.util.Collections.unmodifiableMap(m);
+    private static Object subcommand(String name) {
+        return switch (name) {
+            case "build" -> new BuildCommand();
+            case "inspect" -> new InspectCommand();
+            case "run" -> new RunCommand();
+            case "debug" -> new DebugCommand();
+            case "diff" -> new DiffCommand();
+            case "sbom" -> new SbomCommand();
+            case "resolve" -> new ResolveCommand();
+            case "lock" -> new LockCommand();
+            case "cache" -> new CacheCommand();
+            case "presets" -> new PresetsCommand();
+            case "check" -> new CheckCommand();
+            case "test" -> new TestCommand();
+            case "push" -> new PushCommand();
+            case "pull" -> new PullCommand();
+            case "copy" -> new CopyCommand();
+            case "tags" -> new TagsCommand();
+            case "index" -> new IndexCommand();
+            case "login" -> new LoginCommand();
+            case "logout" -> new LogoutCommand();
+            case "publish-static" -> new PublishStaticCommand();
+            case "keygen" -> new KeygenCommand();
+            case "sign" -> new SignCommand();
+            case "attest" -> new AttestCommand();
+            case "verify" -> new VerifyCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 
     @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
@@ -66,6 +69,10 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code. */
     public static int run(String... args) {
+        Integer fast = FastRun.tryRun(args, new java.io.PrintWriter(System.err, true));
+        if (fast != null) {
+            return fast;
+        }
         return commandLine(new Main(), args).execute(args);
     }
 
@@ -98,9 +105,9 @@ public final class Main {
         CommandLine cl = new CommandLine(main);
         String invoked = invoked(args);
         if (invoked != null && !invoked.equals("help")) {
-            cl.addSubcommand(invoked, SUBCOMMANDS.get(invoked).get());
+            cl.addSubcommand(invoked, subcommand(invoked));
         } else {
-            SUBCOMMANDS.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+            SUBCOMMANDS.forEach(name -> cl.addSubcommand(name, subcommand(name)));
         }
         cl.setExitCodeExceptionMapper(t -> ExitCodes.FAILED);
         cl.setParameterExceptionHandler((ex, given) -> {
@@ -124,7 +131,7 @@ public final class Main {
             if (a.equals("--cache")) {
                 i++;
             } else if (!a.startsWith("-")) {
-                return SUBCOMMANDS.containsKey(a) ? a : null;
+                return SUBCOMMANDS.contains(a) ? a : null;
             }
         }
         return null;

@@ -46,6 +46,18 @@ public record Digest(String hex) implements Comparable<Digest> {
         return "sha256";
     }
 
+    // equals and hashCode written out: a record's generated ones are bootstrapped through method handles on first
+    // use, ≈ 25 ms of every CLI start (docs/benchmarks.md, peel run).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && hex.equals(d.hex);
+    }
+
+    @Override
+    public int hashCode() {
+        return hex.hashCode();
+    }
+
     @Override
     public String toString() {
         return "sha256:" + hex;

@@ -32,6 +32,17 @@ public record MediaType(String value) {
         return value.startsWith("application/vnd.oci.image.layer.") || value.startsWith("application/vnd.docker.image.rootfs.");
     }
 
+    // Written out: a record's generated equals is bootstrapped through method handles on first use (CLI start).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MediaType m && value.equals(m.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return value.hashCode();
+    }
+
     @Override
     public String toString() {
         return value;
