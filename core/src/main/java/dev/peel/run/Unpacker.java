@@ -208,7 +208,27 @@ public final class Unpacker {
     }
 
     private Path resolve(List<String> parts, String entry, boolean create) throws IOException {
-        Deque<String> todo = new ArrayDeque<>(parts.subList(0, parts.size() - 1));
+        Walk w = walk(root, parts.subList(0, parts.size() - 1), create, true);
+        if (w.problem() == null) {
+            return w.path();
+        }
+        if (w.problem().isEmpty()) {
+            return null;
+        }
+        throw refused(entry, w.problem());
+    }
+
+    /** Where a walk got: {@code path} when {@code problem} is null; "" when a name was missing; else why it stopped. */
+    private record Walk(Path path, String problem) {
+    }
+
+    /**
+     * Walks {@code names} from {@code root} as inside {@code chroot root}: symlinks followed with their targets read
+     * relative to the root, {@code ..} stopping there, at most {@link #MAX_LINKS} links; missing folders made when
+     * {@code create}. With {@code dirsOnly} false the last name may be a file.
+     */
+    private static Walk walk(Path root, List<String> names, boolean create, boolean dirsOnly) throws IOException {
+        Deque<String> todo = new ArrayDeque<>(names);
         List<String> at = new ArrayList<>();
         int links = 0;
         while (!todo.isEmpty()) {
@@ -222,18 +242,18 @@ public final class Unpacker {
                 }
                 continue;
             }
-            Path p = host(at).resolve(c);
+            Path p = under(root, at).resolve(c);
             BasicFileAttributes a = attributes(p);
             if (a == null) {
                 if (!create) {
-                    return null;
+                    return new Walk(null, "");
                 }
                 Files.createDirectory(p);
                 Files.setPosixFilePermissions(p, permissions(0755));
                 at.add(c);
             } else if (a.isSymbolicLink()) {
                 if (++links > MAX_LINKS) {
-                    throw refused(entry, "too many levels of symbolic links");
+                    return new Walk(null, "too many levels of symbolic links");
                 }
                 String target = Files.readSymbolicLink(p).toString();
                 if (target.startsWith("/")) {
@@ -244,18 +264,18 @@ public final class Unpacker {
                     todo.addFirst(t[i]);
                 }
                 if (todo.size() > 4096) {
-                    throw refused(entry, "symbolic links expand its name beyond 4,096 components");
+                    return new Walk(null, "symbolic links expand its name beyond 4,096 components");
                 }
-            } else if (a.isDirectory()) {
+            } else if (a.isDirectory() || (!dirsOnly && todo.isEmpty())) {
                 at.add(c);
             } else {
-                throw refused(entry, "/" + String.join("/", at) + (at.isEmpty() ? "" : "/") + c + " is not a directory");
+                return new Walk(null, "/" + String.join("/", at) + (at.isEmpty() ? "" : "/") + c + " is not a directory");
             }
         }
-        return host(at);
+        return new Walk(under(root, at), null);
     }
 
-    private Path host(List<String> at) {
+    private static Path under(Path root, List<String> at) {
         Path p = root;
         for (String c : at) {
             p = p.resolve(c);
@@ -423,50 +443,8 @@ public final class Unpacker {
      * files (its /etc/passwd) without ever reading the host's.
      */
     public static Path inside(Path root, String path) throws IOException {
-        Deque<String> todo = new ArrayDeque<>(List.of(path.split("/")));
-        List<String> at = new ArrayList<>();
-        int links = 0;
-        while (!todo.isEmpty()) {
-            String c = todo.pollFirst();
-            if (c.isEmpty() || c.equals(".")) {
-                continue;
-            }
-            if (c.equals("..")) {
-                if (!at.isEmpty()) {
-                    at.remove(at.size() - 1);
-                }
-                continue;
-            }
-            Path p = root;
-            for (String x : at) {
-                p = p.resolve(x);
-            }
-            p = p.resolve(c);
-            BasicFileAttributes a = attributes(p);
-            if (a == null) {
-                return null;
-            }
-            if (a.isSymbolicLink()) {
-                if (++links > MAX_LINKS) {
-                    return null;
-                }
-                String target = Files.readSymbolicLink(p).toString();
-                if (target.startsWith("/")) {
-                    at.clear();
-                }
-                String[] t = target.split("/");
-                for (int i = t.length - 1; i >= 0; i--) {
-                    todo.addFirst(t[i]);
-                }
-            } else {
-                at.add(c);
-            }
-        }
-        Path p = root;
-        for (String x : at) {
-            p = p.resolve(x);
-        }
-        return p;
+        Walk w = walk(root, List.of(path.split("/")), false, false);
+        return w.problem() == null ? w.path() : null;
     }
 
     static Set<PosixFilePermission> permissions(int mode) {

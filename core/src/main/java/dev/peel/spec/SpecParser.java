@@ -59,20 +59,25 @@ public final class SpecParser {
 
     /** Reads {@code file}; errors name it as {@code displayName} (what the user typed). */
     public static Spec parse(Path file, String displayName) throws SpecException {
-        String text;
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (NoSuchFileException e) {
-            throw new SpecException(new Position(displayName, 0, 0), "no such spec file");
-        } catch (CharacterCodingException e) {
-            throw new SpecException(new Position(displayName, 0, 0), "spec is not UTF-8 text");
-        } catch (IOException e) {
-            throw new SpecException(new Position(displayName, 0, 0), "cannot read spec: " + e.getMessage());
-        }
+        String text = readUtf8(file, displayName, "no such spec file", "spec is not UTF-8 text", "cannot read spec");
         Path dir = file.toAbsolutePath().getParent();
         return new SpecParser.Run(new Yaml(displayName), dir, file, displayName).spec(text);
+    }
+
+    /** A file's text, strictly UTF-8; each way it can fail is a {@link SpecException} at {@code displayName}. */
+    public static String readUtf8(Path file, String displayName, String missing, String notText, String unreadable)
+            throws SpecException {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (NoSuchFileException e) {
+            throw new SpecException(new Position(displayName, 0, 0), missing);
+        } catch (CharacterCodingException e) {
+            throw new SpecException(new Position(displayName, 0, 0), notText);
+        } catch (IOException e) {
+            throw new SpecException(new Position(displayName, 0, 0), unreadable + ": " + e.getMessage());
+        }
     }
 
     public static Spec parse(Path file) throws SpecException {

@@ -243,19 +243,6 @@ final class ImageFiles {
     }
 
     private static String normalize(String p) {
-        List<String> out = new ArrayList<>();
-        for (String s : p.split("/")) {
-            if (s.isEmpty() || s.equals(".")) {
-                continue;
-            }
-            if (s.equals("..")) {
-                if (!out.isEmpty()) {
-                    out.remove(out.size() - 1);
-                }
-            } else {
-                out.add(s);
-            }
-        }
-        return String.join("/", out);
+        return dev.peel.tar.TarPaths.clamped(p);
     }
 }

@@ -3,12 +3,6 @@ package dev.peel.structure;
 import dev.peel.spec.Position;
 import dev.peel.spec.SpecException;
 import dev.peel.spec.Yaml;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,18 +42,8 @@ public final class SuiteParser {
 
     /** Reads {@code file}; errors name it as {@code displayName}. */
     public static Suite parse(Path file, String displayName) throws SpecException {
-        String text;
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (NoSuchFileException e) {
-            throw new SpecException(new Position(displayName, 0, 0), "no such test file");
-        } catch (CharacterCodingException e) {
-            throw new SpecException(new Position(displayName, 0, 0), "the test file is not UTF-8 text");
-        } catch (IOException e) {
-            throw new SpecException(new Position(displayName, 0, 0), "cannot read the test file: " + e.getMessage());
-        }
+        String text = dev.peel.spec.SpecParser.readUtf8(file, displayName, "no such test file",
+                "the test file is not UTF-8 text", "cannot read the test file");
         if (file.getFileName() != null && file.getFileName().toString().endsWith(".json")) {
             // JSON may indent with tabs, which YAML refuses; outside strings (JSON strings hold no raw tab) a tab is
             // whitespace like a space, and one for one keeps every line and column.

@@ -49,6 +49,27 @@ public final class TarPaths {
         return String.join("/", parts);
     }
 
+    /**
+     * As {@link #normalize}, but {@code ..} at the root stays at the root, as the kernel resolves it (a symlink's
+     * target, a path inside a chroot): never null.
+     */
+    public static String clamped(String p) {
+        List<String> parts = new ArrayList<>();
+        for (String part : p.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (!parts.isEmpty()) {
+                    parts.remove(parts.size() - 1);
+                }
+            } else {
+                parts.add(part);
+            }
+        }
+        return String.join("/", parts);
+    }
+
     /** The parent of a normalized path, or "" at the top. */
     public static String parent(String p) {
         int i = p.lastIndexOf('/');
