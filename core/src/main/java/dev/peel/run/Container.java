@@ -196,16 +196,35 @@ public final class Container {
             case "386" -> "i386";
             default -> arch;
         };
-        Path handler = Path.of("/proc/sys/fs/binfmt_misc/qemu-" + qemu);
-        try {
-            if (Files.isRegularFile(handler) && Files.readString(handler).startsWith("enabled")) {
-                return;
+        Path dir = Path.of("/proc/sys/fs/binfmt_misc");
+        String unfixed = null;
+        try (var entries = Files.list(dir)) {
+            for (Path e : entries.sorted().toList()) {
+                String name = e.getFileName().toString();
+                if (name.equals("register") || name.equals("status")) {
+                    continue;
+                }
+                String text = Files.readString(e);
+                String interpreter = text.lines().filter(l -> l.startsWith("interpreter ")).findFirst()
+                        .map(l -> l.substring("interpreter ".length()).strip()).orElse("");
+                String base = interpreter.substring(interpreter.lastIndexOf('/') + 1);
+                if (!text.startsWith("enabled") || !(name.equals("qemu-" + qemu) || base.startsWith("qemu-" + qemu))) {
+                    continue;
+                }
+                // F: the kernel opened the interpreter when it was registered, so it runs inside the container's
+                // tree too, where the image has no qemu.
+                if (text.lines().anyMatch(l -> l.startsWith("flags:") && l.contains("F"))) {
+                    return;
+                }
+                unfixed = e.toString();
             }
         } catch (IOException e) {
-            // Not readable: as if absent.
+            // No binfmt_misc here: as if no handler.
         }
-        throw new Sandbox.Unavailable("the image is " + platform + " and this machine is linux/" + host
-                + ", with no binfmt_misc handler for " + arch + " (" + handler + "); install one (Debian:"
-                + " qemu-user-static with binfmt-support) or run the image on a " + arch + " machine");
+        throw new Sandbox.Unavailable("the image is " + platform + " and this machine is linux/" + host + ", "
+                + (unfixed != null ? "whose binfmt_misc handler " + unfixed + " lacks the F (fix binary) flag, which a"
+                        + " container needs (its tree has no qemu)"
+                        : "with no binfmt_misc handler for " + arch + " (" + dir + "/qemu-" + qemu + ")")
+                + "; install one (Debian: qemu-user-static with binfmt-support) or run the image on a " + arch + " machine");
     }
 }
