@@ -128,6 +128,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (Sandbox.Unavailable e) {
             err.println("peel " + name + ": " + e.getMessage());
             return Runs.CANNOT_RUN;
+        } catch (dev.peel.spec.SpecException e) {
+            err.println("peel " + name + ": " + e.getMessage());
+            return ExitCodes.USAGE;
         } catch (Unpacker.Refused e) {
             err.println("peel " + name + ": " + image + ": refused: " + e.getMessage());
             return Runs.CANNOT_RUN;

@@ -80,11 +80,16 @@ final class Runs {
     }
 
     /** Opens IMAGE and picks the platform: --platform's, else the image's only one, else this machine's. */
-    static Opened open(String arg, String platform, RegistryFlags registry, Main parent, PrintWriter err) throws IOException {
+    static Opened open(String arg, String platform, RegistryFlags registry, Main parent, PrintWriter err) throws Exception {
         Platform wanted = platform == null ? null : Platform.parseUserInput(platform);
         Endpoint e = Endpoint.parse(arg);
-        if (e instanceof Endpoint.Local l && !Files.exists(l.path())) {
-            throw new IllegalArgumentException(arg + " does not exist (a layout folder[:TAG], an archive, or a registry reference)");
+        if (e instanceof Endpoint.Local l && (!Files.exists(l.path()) || isSpecFile(l.path()))) {
+            Path spec = Path.of(arg);
+            if (!dev.peel.spec.Presets.exists(arg) && !isSpecFile(spec)) {
+                throw new IllegalArgumentException(arg + " does not exist (a layout folder[:TAG], an archive, a registry"
+                        + " reference, a spec file or a preset name)");
+            }
+            e = new Endpoint.Local(built(spec, wanted, parent, registry, err), null, false);
         }
         Transfer.Opened o = Transfer.open(e, e instanceof Endpoint.Remote ? registry.client(parent, err) : null);
         try {
@@ -104,6 +109,38 @@ final class Runs {
             o.close();
             throw ex;
         }
+    }
+
+    private static boolean isSpecFile(Path p) {
+        String n = p.getFileName() == null ? "" : p.getFileName().toString();
+        return Files.isRegularFile(p) && (n.endsWith(".yaml") || n.endsWith(".yml"));
+    }
+
+    /**
+     * A spec file or preset name given as IMAGE: built for the wanted platform (default this machine's) into an OCI
+     * layout in the cache ({@code built/<key>}) — its layers come from the layer cache, so after the first time this is a
+     * warm build — and run from there.
+     */
+    private static Path built(Path spec, Platform wanted, Main parent, RegistryFlags registry, PrintWriter err)
+            throws Exception {
+        dev.peel.spec.Spec s = Specs.load(spec);
+        String arch = wanted == null ? Platform.hostDebianArch() : wanted.debianArch().orElseThrow(
+                () -> new IllegalArgumentException("no Debian architecture for " + wanted));
+        s = s.withArchs(List.of(arch));
+        Cache cache = parent.cache();
+        String key = dev.peel.oci.Digest.of((spec.toAbsolutePath() + "\n" + spec + "\n" + arch)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 16);
+        Path out = Files.createDirectories(cache.root().resolve("built")).resolve(key);
+        if (!parent.quiet) {
+            err.println("peel: building " + spec + " for " + arch + "…");
+            err.flush();
+        }
+        dev.peel.build.BuildOptions options = new dev.peel.build.BuildOptions(java.util.OptionalLong.empty(), null, null,
+                List.of(), dev.peel.build.Progress.NONE, new dev.peel.build.BuildOptions.Host(cache, System.getenv(),
+                Path.of("/etc/apt"), w -> err.println("peel: " + w), java.time.Instant.now()),
+                registry == null ? null : registry.client(parent, err));
+        new dev.peel.build.Build(s, options).run(new dev.peel.build.Outputs(out, null, null, null));
+        return out;
     }
 
     /** Parses -v flags. */

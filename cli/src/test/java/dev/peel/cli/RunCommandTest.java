@@ -97,6 +97,9 @@ class RunCommandTest {
     }
 
     record Out(int exit, String out, String err) {
+        String all() {
+            return out + err;
+        }
     }
 
     /** peel with these arguments in a child JVM (as the test user when {@code user}), stdin from {@code input}. */
@@ -246,6 +249,15 @@ class RunCommandTest {
         assertEquals(digestsBefore, blobs(staticPlain));
         Out again = peel(false, null, "run", staticDebug.toString(), "--", "/busybox/sh", "-c", "ls /.peel /etc/kept 2>&1; echo done");
         assertTrue(again.out().contains("done") && again.out().contains("No such file"), again.out());
+        // A preset's name (or a spec file) is built for this machine first, then run.
+        // (Not "static": the test's folder has a layout of that name, which is what a path names first.)
+        Out preset = peel(false, "ls /etc/ssl/certs\n", "debug", "static-debian12");
+        assertEquals(0, preset.exit(), preset.err());
+        assertTrue(preset.out().contains("ca-certificates.crt") && preset.err().contains("building static-debian12"),
+                preset.all());
+        Out none = peel(false, null, "run", "no-such-preset");
+        assertEquals(2, none.exit(), none.err());
+        assertTrue(none.err().contains("no-such-preset does not exist"), none.err());
         Out cmd = peel(false, null, "debug", staticPlain.toString(), "--", "cat", "/etc/os-release");
         assertEquals(0, cmd.exit(), cmd.err());
         assertTrue(cmd.out().contains("VERSION_CODENAME=bookworm"), cmd.out());

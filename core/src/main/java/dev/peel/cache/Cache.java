@@ -208,10 +208,11 @@ public final class Cache {
     }
 
     /**
-     * Kinds whose entries are folders (an unpacked image, the debug toolbox, a running container's overlay):
+     * Kinds whose entries are folders (an unpacked image, the debug toolbox, a running container's overlay, a spec
+     * peel run built):
      * each is one entry, used when its {@code complete} marker (or the folder) was last touched, removed whole.
      */
-    private static final java.util.Set<String> TREES = java.util.Set.of("rootfs", "toolbox", "run");
+    private static final java.util.Set<String> TREES = java.util.Set.of("rootfs", "toolbox", "run", "built");
 
     private List<Entry> entries() throws IOException {
         List<Entry> out = new java.util.ArrayList<>();
