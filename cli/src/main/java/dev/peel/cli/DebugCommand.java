@@ -36,7 +36,7 @@ final class DebugCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "Layout folder[:TAG], archive, or registry reference.")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Layout folder[:TAG], archive, registry reference, spec file or preset.")
     String image;
 
     @Parameters(index = "1..*", paramLabel = "CMD", description = "After --: a command to run instead of the shell (the toolbox on PATH).")

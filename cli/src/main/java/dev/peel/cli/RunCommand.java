@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
                 "/tmp, the image's env, workdir and user, as the child of a PID 1 that reaps.",
                 "TERM, INT, HUP, USR1 and WINCH sent to peel are passed on. Writes go to an",
                 "overlay discarded at exit (--keep keeps them). IMAGE is a layout",
-                "folder[:TAG], an OCI/docker archive, or a registry reference."},
+                "folder[:TAG], an OCI/docker archive, a registry reference, or a spec file or",
+                "preset name (built for this machine first)."},
         footer = Runs.HELP)
 final class RunCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
@@ -40,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec command;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "Layout folder[:TAG], archive, or registry reference.")
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Layout folder[:TAG], archive, registry reference, spec file or preset.")
     String image;
 
     @Parameters(index = "1..*", paramLabel = "CMD", description = "After --: the command and its arguments, instead of the image's entrypoint and cmd.")
