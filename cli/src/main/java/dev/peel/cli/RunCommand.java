@@ -118,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
             }
             state = Runs.state(cache, flags.keep);
             Sandbox.Spec spec = new Sandbox.Spec(argv, env, workdir, user.uid(), user.gid(), flags.network.equals("host"),
-                    volumes, hostname, true);
+                    volumes, hostname);
             List<String> line = Sandbox.command(root, state, spec, extra, Runs.scratch(cache));
             ProcessBuilder pb = new ProcessBuilder(line).inheritIO();
             err.flush();

@@ -299,7 +299,7 @@ final class Runs {
                             argv.get(0) + ": " + problem + " in the image\n");
                 }
                 Sandbox.Spec spec = new Sandbox.Spec(argv, kv, c.workingDir(), user.uid(), user.gid(), true, List.of(),
-                        hostname(image), true);
+                        hostname(image));
                 Path st = state.toAbsolutePath();
                 Process p = new ProcessBuilder(Sandbox.command(root, st, spec, List.of(), scratch(cache)))
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -323,8 +323,8 @@ final class Runs {
                     throw new IOException("interrupted", e);
                 } finally {
                     // The overlay's work folder (kernel-made, mode 000) would stop a plain delete of the state.
-                    Unpacker.deleteTree(st.resolve("work"));
-                    Unpacker.deleteTree(st.resolve("merged"));
+                    dev.peel.io.Trees.delete(st.resolve("work"));
+                    dev.peel.io.Trees.delete(st.resolve("merged"));
                 }
             }
         };
@@ -367,10 +367,10 @@ final class Runs {
                 ch.close();
             }
             if (keep == null) {
-                Unpacker.deleteTree(state);
+                dev.peel.io.Trees.delete(state);
             } else {
-                Unpacker.deleteTree(state.resolve("work"));
-                Unpacker.deleteTree(state.resolve("merged"));
+                dev.peel.io.Trees.delete(state.resolve("work"));
+                dev.peel.io.Trees.delete(state.resolve("merged"));
                 err.println("peel: the container's writes are in " + state.resolve("upper"));
                 err.flush();
             }

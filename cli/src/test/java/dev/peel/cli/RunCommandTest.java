@@ -86,7 +86,7 @@ class RunCommandTest {
         }
         if (dir != null) {
             for (Path c : List.of(cache, dir.resolve("user-cache"))) {
-                dev.peel.run.Unpacker.deleteTree(c);
+                dev.peel.io.Trees.delete(c);
             }
             Tools.run(List.of("rm", "-rf", dir.toString()), null, Map.of(), 60);
         }

@@ -308,29 +308,7 @@ public final class Cache {
         } catch (java.nio.file.NoSuchFileException e) {
             return false;
         }
-        Files.walkFileTree(doomed, new java.nio.file.SimpleFileVisitor<>() {
-            @Override
-            public java.nio.file.FileVisitResult preVisitDirectory(Path d, java.nio.file.attribute.BasicFileAttributes a)
-                    throws IOException {
-                Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) throws IOException {
-                Files.delete(f);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(d);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-        });
+        dev.peel.io.Trees.delete(doomed);
         return true;
     }
 

@@ -13,6 +13,38 @@ public final class Trees {
     private Trees() {
     }
 
+    /**
+     * Deletes a file or a tree whose folders may not be writable (an unpacked image, an overlay's work folder):
+     * each folder made owner-rwx before it is entered, links removed themselves, never followed.
+     */
+    public static void delete(Path top) throws IOException {
+        if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(top, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
     /** Deletes a file or a tree (links themselves, never what they point at); best effort, a leftover is harmless. */
     public static void deleteQuietly(Path p) {
         try {

@@ -71,11 +71,11 @@ public final class Rootfs {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
                 // Another run unpacked the same layers meanwhile: its tree is the same.
-                Unpacker.deleteTree(tmp);
+                dev.peel.io.Trees.delete(tmp);
             }
             return new Unpacked(root, false);
         } catch (IOException | RuntimeException e) {
-            Unpacker.deleteTree(tmp);
+            dev.peel.io.Trees.delete(tmp);
             throw e;
         }
     }

@@ -23,11 +23,12 @@ public final class Sandbox {
     }
 
     /**
-     * What runs and how: {@code env} as {@code K=V} in order; {@code network} false for none (loopback only);
-     * {@code newSession} detaches it from the terminal (not for interactive shells).
+     * What runs and how: {@code env} as {@code K=V} in order; {@code network} false for none (loopback only). The
+     * command always runs in a session of its own (bwrap's --new-session): signals reach it from peel, not from a
+     * terminal's process group, and it cannot push input into the host's terminal.
      */
     public record Spec(List<String> argv, List<String> env, String workdir, long uid, long gid, boolean network,
-                       List<Volume> volumes, String hostname, boolean newSession) {
+                       List<Volume> volumes, String hostname) {
         public Spec {
             argv = List.copyOf(argv);
             env = List.copyOf(env);
@@ -158,7 +159,7 @@ public final class Sandbox {
                 p.getInputStream().readAllBytes();
                 ok = p.waitFor() == 0;
             } finally {
-                Unpacker.deleteTree(t);
+                dev.peel.io.Trees.delete(t);
             }
         } catch (IOException e) {
             ok = false;
@@ -204,9 +205,7 @@ public final class Sandbox {
         if (!spec.network()) {
             cmd.add("--unshare-net");
         }
-        if (spec.newSession()) {
-            cmd.add("--new-session");
-        }
+        cmd.add("--new-session");
         cmd.addAll(List.of(rootBind, root.toAbsolutePath().toString(), "/", "--proc", "/proc", "--dev", "/dev",
                 "--tmpfs", "/tmp"));
         if (spec.network() && writable) {

@@ -108,10 +108,10 @@ public final class Toolbox {
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-                Unpacker.deleteTree(tmp);
+                dev.peel.io.Trees.delete(tmp);
             }
         } catch (IOException | RuntimeException e) {
-            Unpacker.deleteTree(tmp);
+            dev.peel.io.Trees.delete(tmp);
             throw e;
         }
         return dir;

@@ -301,39 +301,10 @@ public final class Unpacker {
             resolved.clear();
         }
         if (a.isDirectory()) {
-            deleteTree(p);
+            dev.peel.io.Trees.delete(p);
         } else {
             Files.delete(p);
         }
-    }
-
-    /** Deletes a tree made by an unpacker (folders made writable first), never following links. */
-    public static void deleteTree(Path top) throws IOException {
-        if (attributes(top) == null) {
-            return;
-        }
-        Files.walkFileTree(top, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Files.setPosixFilePermissions(dir, permissions(0700));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private Path target(List<String> parts, String entry) throws IOException {

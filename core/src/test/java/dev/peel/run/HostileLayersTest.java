@@ -382,7 +382,7 @@ class HostileLayersTest {
         try (Stream<Path> s = Files.list(cacheDir.resolve(Rootfs.KIND))) {
             assertEquals(List.of(), s.toList());
         }
-        Unpacker.deleteTree(cacheDir);
+        dev.peel.io.Trees.delete(cacheDir);
     }
 
     @Test
@@ -397,6 +397,6 @@ class HostileLayersTest {
         assertFalse(ok.cached());
         assertEquals("a", Files.readString(ok.root().resolve("a")));
         assertTrue(Rootfs.of(cache, HostileImages.image(root.resolve("blobs"), List.of(tar(E.file("a", "a"))), null), warnings::add).cached());
-        Unpacker.deleteTree(cacheDir);
+        dev.peel.io.Trees.delete(cacheDir);
     }
 }
